@@ -1,0 +1,81 @@
+"""Cost model: pandas/numpy only, never aws_cdk.
+
+    cost_scenario(scenario)   -> ScenarioCost   one validated scenario
+    sweep(grid)               -> SweepResult    every configuration of a grid
+    price_bill(bill)          -> PricedBill     the one pricing path under both
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cost_model.availability import assess, assumptions
+from cost_model.catalog import PriceCatalog, load_price_catalog
+from cost_model.pricing import PricedBill, price_bill, round_usd
+from cost_model.quantities import bill_from_scenarios
+from cost_model.scenarios import frame_from_grid, frame_from_scenarios
+from cost_model.sweep import SweepResult, sweep, sweep_frame
+from infrakit.scenario import deployability_problems
+
+__all__ = ["ScenarioCost", "cost_scenario", "sweep", "sweep_frame", "price_bill", "load_price_catalog",
+           "PriceCatalog", "PricedBill", "SweepResult", "bill_from_scenarios", "frame_from_grid",
+           "frame_from_scenarios", "assess"]
+
+
+@dataclass(frozen=True)
+class ScenarioCost:
+    scenario: dict[str, Any]
+    priced: PricedBill
+    availability: dict[str, Any]
+    problems: list[str]  # why AWS would refuse it, or which prices are missing
+
+    @property
+    def monthly_usd(self) -> float | None:
+        return round_usd(self.priced.monthly_usd[0])
+
+    @property
+    def horizon_usd(self) -> float | None:
+        return round_usd(self.priced.horizon_usd[0])
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def lines(self, month_offset: int = 0) -> list[dict]:
+        return self.priced.lines(0, month_offset)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``infrakit cost --json`` contract (scenario, region, monthly_usd, horizon_usd,
+        lines) plus traceability and validity keys."""
+        catalog = self.priced.catalog
+        return {
+            "scenario": self.scenario["name"],
+            "region": self.scenario["region"],
+            "monthly_usd": self.monthly_usd,
+            "horizon_usd": self.horizon_usd,
+            "lines": [
+                {**line, "unit_price_usd": line["unit_price_usd"], "monthly_usd": round_usd(line["monthly_usd"])}
+                for line in self.lines()
+            ],
+            "start_date": self.scenario["start_date"],
+            "horizon_months": self.scenario["horizon_months"],
+            "schedule": [{"month": m["month"], "usd": round_usd(m["usd"])} for m in self.priced.schedule(0)],
+            "valid": self.valid,
+            "problems": self.problems,
+            "availability": self.availability,
+            "assumptions": assumptions(self.scenario),
+            "price_catalog": {"path": catalog.path, "effective_dates": list(catalog.date_range)},
+        }
+
+
+def cost_scenario(scenario: dict[str, Any], *, catalog: PriceCatalog | None = None) -> ScenarioCost:
+    """Price one validated scenario (see ``infrakit.scenario.validate_scenario``)."""
+    frame = frame_from_scenarios([scenario])
+    priced = price_bill(bill_from_scenarios(frame), catalog)
+    problems = deployability_problems(scenario)
+    missing = priced.missing_usage_types(0)
+    if missing:
+        problems.append(f"price missing: the catalog has no price in {scenario['region']} for {', '.join(missing)}")
+    availability = {k: (v.item() if hasattr(v, "item") else v) for k, v in assess(frame).iloc[0].to_dict().items()}
+    return ScenarioCost(scenario=scenario, priced=priced, availability=availability, problems=problems)

@@ -1,0 +1,192 @@
+"""The one pricing path: a bill of quantities joined with the price catalog.
+
+``price_bill`` works on any number of configurations at once. Totals (first month, horizon)
+are numpy arithmetic over all rows; tidy lines are produced on demand for the rows a user
+looks at. A configuration that needs a price the catalog lacks gets NaN totals and the list
+of missing usage types, never $0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import string
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cost_model import resources
+from cost_model.catalog import PriceCatalog, load_price_catalog
+from cost_model.components import CostComponent
+
+
+@dataclass(frozen=True)
+class _PricedComponent:
+    component: CostComponent
+    usage_type_index: np.ndarray  # per row, into component.usage_types
+    catalog_row: np.ndarray  # per row, -1 where the price is missing
+    unit_price_usd: np.ndarray  # per row, NaN where missing
+    months_active: np.ndarray  # per row, months within the horizon
+    active_first_month: np.ndarray  # per row, bool
+    applies: np.ndarray  # per row: applies and is active at some point of the horizon
+
+
+class PricedBill:
+    """Priced components over every row of a bill of quantities."""
+
+    def __init__(self, bill: pd.DataFrame, catalog: PriceCatalog, priced: list[_PricedComponent]):
+        self.bill = bill
+        self.catalog = catalog
+        self.priced = priced
+
+    def __len__(self) -> int:
+        return len(self.bill)
+
+    @functools.cached_property
+    def missing(self) -> np.ndarray:
+        """Bool (rows, components): the line applies but its price is missing."""
+        if not self.priced:
+            return np.zeros((len(self.bill), 0), dtype=bool)
+        return np.column_stack([p.applies & (p.catalog_row < 0) for p in self.priced])
+
+    @functools.cached_property
+    def priceable(self) -> np.ndarray:
+        return ~self.missing.any(axis=1)
+
+    def missing_usage_types(self, row: int) -> list[str]:
+        return sorted({p.component.usage_types[p.usage_type_index[row]]
+                       for p, gone in zip(self.priced, self.missing[row]) if gone})
+
+    @functools.cached_property
+    def monthly_usd(self) -> np.ndarray:
+        """First month's total per row; NaN where a price is missing."""
+        total = np.zeros(len(self.bill))
+        for p in self.priced:
+            use = p.applies & p.active_first_month
+            total += np.where(use, p.component.quantity * np.nan_to_num(p.unit_price_usd), 0.0)
+        return np.where(self.priceable, total, np.nan)
+
+    @functools.cached_property
+    def horizon_usd(self) -> np.ndarray:
+        total = np.zeros(len(self.bill))
+        for p in self.priced:
+            total += np.where(p.applies, p.component.quantity * np.nan_to_num(p.unit_price_usd) * p.months_active, 0.0)
+        return np.where(self.priceable, total, np.nan)
+
+    def lines(self, row: int = 0, month_offset: int = 0) -> list[dict]:
+        """Tidy cost lines of one configuration for one month (0 = the start month).
+
+        Each line carries its catalog row (usage type, source, effective date), so every
+        dollar figure traces to a sourced price. Lines whose price is missing show
+        ``unit_price_usd`` and ``monthly_usd`` as None.
+        """
+        values = self.bill.iloc[row].to_dict()
+        month = _month_label(int(values["start_month_index"]) + month_offset)
+        out = []
+        for p in self.priced:
+            if not p.applies[row]:
+                continue
+            start = _at(p.component.active_from, row)
+            end = _at(p.component.active_to, row)
+            if not (start <= month_offset < end):
+                continue
+            quantity = float(p.component.quantity[row])
+            catalog_row = int(p.catalog_row[row])
+            usage_type = p.component.usage_types[p.usage_type_index[row]]
+            line = {
+                "component": p.component.component,
+                "resource": _fill(p.component.resource, values),
+                "quantity": quantity,
+                "unit": p.component.unit,
+                "unit_price_usd": None,
+                "monthly_usd": None,
+                "month": month,
+                "usage_type": usage_type,
+                "price_source": None,
+                "price_effective_date": None,
+            }
+            if catalog_row >= 0:
+                price = self.catalog.row(catalog_row)
+                line.update(unit_price_usd=float(price["usd_per_unit"]),
+                            monthly_usd=round(quantity * float(price["usd_per_unit"]), 10),
+                            price_source=price["source"], price_effective_date=price["effective_date"])
+            out.append(line)
+        return out
+
+    def schedule(self, row: int = 0) -> list[dict]:
+        """Month-by-month totals of one configuration over its horizon."""
+        horizon = int(self.bill["horizon_months"].iloc[row])
+        first = int(self.bill["start_month_index"].iloc[row])
+        amounts = np.zeros(horizon)
+        months = np.arange(horizon)
+        for p in self.priced:
+            if not p.applies[row]:
+                continue
+            active = (months >= _at(p.component.active_from, row)) & (months < _at(p.component.active_to, row))
+            amounts += np.where(active, p.component.quantity[row] * np.nan_to_num(p.unit_price_usd[row]), 0.0)
+        if not self.priceable[row]:
+            return [{"month": _month_label(first + m), "usd": None} for m in months]
+        return [{"month": _month_label(first + m), "usd": float(amounts[m])} for m in months]
+
+
+def _at(value, row: int) -> int:
+    return int(value[row]) if isinstance(value, np.ndarray) else int(value)
+
+
+def _month_label(month_index: int) -> str:
+    return f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
+
+
+class _Missing(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def _fill(template: str, values: dict) -> str:
+    shown = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in values.items()}
+    return string.Formatter().vformat(template, (), _Missing(shown))
+
+
+def price_bill(bill: pd.DataFrame, catalog: PriceCatalog | None = None) -> PricedBill:
+    """Price every row of ``bill`` (see ``cost_model.quantities``) against ``catalog``."""
+    catalog = catalog or load_price_catalog()
+    n = len(bill)
+    region = bill["region"].array
+    if not isinstance(region, pd.Categorical):
+        region = pd.Categorical(region)
+    region_codes = np.asarray(region.codes, dtype=np.int64)
+    regions = list(region.categories)
+    horizon = bill["horizon_months"].to_numpy(dtype=np.int64)
+    priced = []
+    for module in resources.ALL:
+        for component in module.components(bill):
+            type_index = component.usage_type_indexes(n)
+            table = catalog.row_index(regions, list(component.usage_types))
+            catalog_row = table[region_codes, type_index]
+            unit_price = catalog.prices[catalog_row]  # index -1 gathers the trailing NaN
+            start = np.broadcast_to(np.asarray(component.active_from), (n,))
+            end = np.broadcast_to(np.asarray(component.active_to), (n,))
+            months_active = np.clip(np.minimum(end, horizon) - np.maximum(start, 0), 0, None)
+            priced.append(_PricedComponent(
+                component=component,
+                usage_type_index=type_index,
+                catalog_row=catalog_row,
+                unit_price_usd=unit_price,
+                months_active=months_active,
+                active_first_month=(start <= 0) & (end > 0),
+                applies=np.asarray(component.applies, dtype=bool) & (months_active > 0),
+            ))
+    return PricedBill(bill, catalog, priced)
+
+
+def round_usd(value: float | None) -> float | None:
+    """Cents, for output; None stays None (a missing price is never shown as $0)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value) + 0.0, 2)
+
+
+def month_start(month_index: int) -> dt.date:
+    return dt.date(month_index // 12, month_index % 12 + 1, 1)

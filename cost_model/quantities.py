@@ -1,0 +1,80 @@
+"""Bill of quantities: what each configuration deploys and uses, before any price.
+
+One row per configuration; columns are priced quantities (counts, GB, task sizes) plus the
+attributes that select a price (region, instance class, storage type, arch). Built here from
+scenarios; the infra issue builds the same columns from a synthesized template, and both go
+through ``cost_model.pricing``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+USAGE_COLUMNS = (
+    "nat_data_gb_per_month", "cross_az_gb_per_month", "alb_new_connections_per_second",
+    "alb_active_connections_per_minute", "alb_processed_gb_per_hour", "alb_rule_evaluations_per_second",
+    "aurora_storage_gb", "aurora_io_million_requests_per_month", "aurora_backup_gb", "log_ingest_gb_per_month",
+    "log_retention_days",
+)
+
+# Interface endpoints the service needs when it has no NAT: ECR API, ECR Docker, CloudWatch
+# Logs, Secrets Manager (S3 uses a free gateway endpoint for the image layers).
+NO_NAT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+
+
+def month_index(dates: pd.Series | np.ndarray) -> np.ndarray:
+    """Months since year 0 for ISO date strings (vectorized over unique values)."""
+    values = pd.Series(dates).astype("category") if not isinstance(dates, pd.Series) or \
+        not isinstance(dates.dtype, pd.CategoricalDtype) else dates
+    cats = pd.to_datetime(pd.Series(values.cat.categories))
+    per_cat = (cats.dt.year * 12 + cats.dt.month - 1).to_numpy(dtype=np.int64)
+    return per_cat[values.cat.codes.to_numpy()]
+
+
+def bill_from_scenarios(scenarios: pd.DataFrame) -> pd.DataFrame:
+    """The bill of quantities for a frame of scenarios (see ``cost_model.scenarios``)."""
+    n = len(scenarios)
+    az_count = scenarios["az_count"].to_numpy(dtype=np.int64)
+    strategy = scenarios["nat_strategy"]
+    per_az = (strategy == "per_az").to_numpy()
+    single = (strategy == "single").to_numpy()
+    regional = (strategy == "regional").to_numpy()
+    no_nat = (strategy == "none").to_numpy()
+    zonal_nat_count = np.where(per_az, az_count, np.where(single, 1, 0))
+    regional_nat_azs = np.where(regional, az_count, 0)
+    nat_data = scenarios["nat_data_gb_per_month"].to_numpy(dtype=float)
+    bill = {
+        "region": scenarios["region"],
+        "start_month_index": month_index(scenarios["start_date"]),
+        "horizon_months": scenarios["horizon_months"].to_numpy(dtype=np.int64),
+        "az_count": az_count,
+        "nat_gateway_count": zonal_nat_count,
+        # AWS allocates the regional NAT gateway's addresses itself; we assume one public
+        # IPv4 address per active AZ, like a zonal NAT gateway in each (not documented).
+        "regional_nat_az_count": regional_nat_azs,
+        "nat_public_ipv4_count": zonal_nat_count + regional_nat_azs,
+        "nat_data_gb_per_month": np.where(zonal_nat_count > 0, nat_data, 0.0),
+        "regional_nat_data_gb_per_month": np.where(regional, nat_data, 0.0),
+        "alb_count": np.ones(n, dtype=np.int64),
+        # An internet-facing ALB has a public IPv4 address in every AZ it spans.
+        "alb_public_ipv4_count": az_count,
+        "db_instance_count": 1 + scenarios["reader_count"].to_numpy(dtype=np.int64),
+        "db_instance_class": scenarios["instance_class"],
+        "db_storage_type": scenarios["storage_type"],
+        "db_engine_version": scenarios["engine_version"],
+        "fargate_task_count": scenarios["service_desired_count"].to_numpy(dtype=np.int64),
+        "fargate_vcpu_per_task": scenarios["service_cpu"].to_numpy(dtype=float) / 1024.0,
+        "fargate_memory_gb_per_task": scenarios["service_memory_mib"].to_numpy(dtype=float) / 1024.0,
+        "fargate_arch": scenarios["service_arch"],
+        "interface_endpoint_count": np.where(no_nat, len(NO_NAT_INTERFACE_ENDPOINTS), 0),
+        "interface_endpoint_az_count": np.where(no_nat, az_count, 0),
+        # Without NAT, the traffic that would cross the NAT goes through the interface endpoints.
+        "endpoint_data_gb_per_month": np.where(no_nat, nat_data, 0.0),
+        "secret_count": np.ones(n, dtype=np.int64),  # the generated database credentials
+        "log_group_count": np.ones(n, dtype=np.int64),  # the service's log group
+    }
+    for column in USAGE_COLUMNS:
+        if column != "nat_data_gb_per_month":
+            bill[column] = scenarios[column].to_numpy()
+    return pd.DataFrame(bill, index=scenarios.index)
