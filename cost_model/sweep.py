@@ -105,9 +105,10 @@ def sweep_frame(frame: pd.DataFrame, *, catalog: PriceCatalog | None = None,
     stacked = np.column_stack(per_rule)
     has_problem = np.not_equal(stacked, None)
     valid = ~has_problem.any(axis=1)
-    reasons = np.full(len(frame), "", dtype=object)
+    reasons = np.empty(len(frame), dtype=object)
+    reasons.fill(())
     for row in np.flatnonzero(~valid):
-        reasons[row] = "; ".join(stacked[row][has_problem[row]])
+        reasons[row] = tuple(stacked[row][has_problem[row]])
 
     monthly = priced.monthly_usd
     budget = frame["budget_usd_per_month"].astype(float).to_numpy()
@@ -160,7 +161,7 @@ def _recommend(table, meets, valid, within_budget, egress_ok, varied_keys):
             parts.append(f"{int((valid & ~egress_ok).sum())} lose egress in every AZ when one AZ fails")
         if (~valid).any():
             first_invalid = np.flatnonzero(~valid)[0]
-            parts.append(f"e.g. {table['reasons'].iloc[first_invalid]}")
+            parts.append(f"e.g. {'; '.join(table['reasons'].iloc[first_invalid])}")
         return None, parts[0] + " " + "; ".join(parts[1:]) + "."
     order = candidates[np.lexsort((horizon[candidates], risk[candidates], monthly[candidates]))]
     best = int(order[0])
@@ -183,5 +184,5 @@ def _recommend(table, meets, valid, within_budget, egress_ok, varied_keys):
     if len(cheaper_invalid):
         r = int(cheaper_invalid[np.argmin(monthly[cheaper_invalid])])
         text.append(f"Cheaper but invalid: {describe_config(table.iloc[r], varied_keys)} at "
-                    f"${monthly[r]:,.2f}/month ({table['reasons'].iloc[r]}).")
+                    f"${monthly[r]:,.2f}/month ({'; '.join(table['reasons'].iloc[r])}).")
     return best, " ".join(text)

@@ -201,8 +201,9 @@ def check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
         if isinstance(value, bool) or not isinstance(value, expected_type):
             return value, f"{key}: got {_describe(value)}; allowed: {_allowed(spec)}."
         if value not in spec.choices:
-            near = difflib.get_close_matches(str(value), [str(c) for c in spec.choices], n=1)
-            hint = f" Did you mean {near[0]!r}?" if near else ""
+            by_lower = {str(c).lower(): c for c in spec.choices}
+            near = difflib.get_close_matches(str(value).lower(), list(by_lower), n=1, cutoff=0.5)
+            hint = f" Did you mean {by_lower[near[0]]!r}?" if near else ""
             return value, f"{key}: {value!r} is not allowed; allowed: {_allowed(spec)}.{hint}"
         return value, None
     if kind == "str":

@@ -1,0 +1,155 @@
+"""The ``infrakit`` console script.
+
+Exit codes (scripts rely on them): 0 ok, 2 bad input, 1 any other failure. Bad input is
+reported as a list of problems on stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from infrakit import __version__
+from infrakit.errors import InfrakitError, InputError, PriceMissingError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own usage errors are bad input too
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _json_default(value: Any):
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _clean(value: Any) -> Any:
+    """NaN -> None recursively, so JSON shows null (never NaN, never $0)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def cmd_cost(args) -> int:
+    from cost_model import cost_scenario
+    from cost_model.tables import cost_table
+    from infrakit.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    result = cost_scenario(scenario)
+    if args.json:
+        print(json.dumps(_clean(result.to_json()), indent=2, default=_json_default))
+    else:
+        print(cost_table(result), end="")
+    missing = result.priced.missing_usage_types(0)
+    if missing:  # the table shows what is known; the exit code says the total is not
+        print(f"infrakit cost: error: {PriceMissingError(scenario['region'], missing)}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def sweep_records(result) -> list[dict]:
+    table = result.table.reset_index()
+    table["reasons"] = [list(r) for r in table["reasons"]]
+    return _clean(table.to_dict(orient="records"))
+
+
+def cmd_sweep(args) -> int:
+    from cost_model import sweep
+    from cost_model.tables import sweep_table
+    from infrakit.scenario import load_grid
+
+    grid = load_grid(args.grid)
+    result = sweep(grid)
+    if args.json:
+        payload = {
+            "grid": args.grid,
+            "configurations": len(result.table),
+            "varied_keys": list(result.varied_keys),
+            "recommended": result.recommended,
+            "reason": result.reason,
+            "rows": sweep_records(result),
+        }
+        json.dump(payload, sys.stdout, default=_json_default)
+        sys.stdout.write("\n")
+    elif args.csv:
+        table = result.table.reset_index()
+        table["reasons"] = [" | ".join(r) for r in table["reasons"]]
+        table.to_csv(sys.stdout, index=False, float_format="%.6f")
+    else:
+        print(sweep_table(result), end="")
+    return EXIT_OK
+
+
+def cmd_keys(args) -> int:
+    from infrakit.scenario import FIELDS
+
+    if args.markdown:
+        print("| key | default | meaning |\n|---|---|---|")
+        for f in FIELDS:
+            print(f"| `{f.name}` | `{f.default!r}` | {f.help} |")
+        return EXIT_OK
+    group = None
+    for f in FIELDS:
+        if f.group != group:
+            group = f.group
+            print(f"# {group}")
+        print(f"{f.name:40} default {f.default!r:14}  {f.help}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="infrakit", description="Choose, prove and ship the AWS layout of a payment API.")
+    parser.add_argument("--version", action="version", version=f"infrakit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    cost = sub.add_parser("cost", help="price one scenario: a table, or JSON with --json")
+    cost.add_argument("scenario", metavar="SCENARIO.yaml")
+    cost.add_argument("--json", action="store_true", help="print the JSON contract instead of a table")
+    cost.set_defaults(func=cmd_cost)
+
+    sweep = sub.add_parser("sweep", help="price every configuration of a grid and recommend one")
+    sweep.add_argument("grid", metavar="GRID.yaml")
+    fmt = sweep.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object with a row per configuration")
+    fmt.add_argument("--csv", action="store_true", help="CSV, a row per configuration")
+    sweep.set_defaults(func=cmd_sweep)
+
+    keys = sub.add_parser("keys", help="list the scenario keys with defaults and meanings")
+    keys.add_argument("--markdown", action="store_true")
+    keys.set_defaults(func=cmd_keys)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"infrakit {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except InfrakitError as exc:
+        print(f"infrakit {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
