@@ -59,3 +59,16 @@ def frame_from_grid(grid: Grid) -> pd.DataFrame:
         else:
             columns[spec.name] = _column([grid.constants[spec.name]], zeros)
     return pd.DataFrame(columns, index=pd.RangeIndex(n, name="config_id"))
+
+
+def scenario_from_row(frame: pd.DataFrame, position: int) -> dict[str, Any]:
+    """One row of a scenario frame as a plain scenario dict (NaN back to None)."""
+    out = {}
+    for spec in FIELDS:
+        value = frame[spec.name].iloc[position]
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            value = None
+        out[spec.name] = value
+    return out

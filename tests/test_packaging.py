@@ -1,0 +1,34 @@
+"""Set-up promises: environment.yml matches pyproject.toml; README and CI run the same commands."""
+
+import re
+import tomllib
+
+import yaml
+
+from tests.conftest import ROOT
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_declares_the_same_runtime_dependencies():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = {_name(r): r.replace(" ", "") for r in pyproject["project"]["dependencies"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    conda_pip = {_name(r): r.replace(" ", "") for r in pip_section if not r.startswith("-e")}
+    assert conda_pip == declared
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    assert any(d.startswith("python=3.11") for d in conda)
+    assert any(re.match(r"nodejs>=2[2-9]", d) for d in conda)
+    assert any(r.startswith("-e .") for r in pip_section)
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_make_test():
+    readme = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```(?:sh|bash)?\n(.*?)```", readme, re.S).group(1).split()
+    assert first_block == ["make", "report", "make", "test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = [l.strip() for l in ci.splitlines() if l.strip() and not l.startswith("#")]
+    assert commands[-1] == "make test"
