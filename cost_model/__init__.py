@@ -54,10 +54,7 @@ class ScenarioCost:
             "region": self.scenario["region"],
             "monthly_usd": self.monthly_usd,
             "horizon_usd": self.horizon_usd,
-            "lines": [
-                {**line, "unit_price_usd": line["unit_price_usd"], "monthly_usd": round_usd(line["monthly_usd"])}
-                for line in self.lines()
-            ],
+            "lines": [{**line, "monthly_usd": round_usd(line["monthly_usd"])} for line in self.lines()],
             "start_date": self.scenario["start_date"],
             "horizon_months": self.scenario["horizon_months"],
             "schedule": [{"month": m["month"], "usd": round_usd(m["usd"])} for m in self.priced.schedule(0)],

@@ -8,7 +8,6 @@ of missing usage types, never $0.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import math
 import string
@@ -186,7 +185,3 @@ def round_usd(value: float | None) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return round(float(value) + 0.0, 2)
-
-
-def month_start(month_index: int) -> dt.date:
-    return dt.date(month_index // 12, month_index % 12 + 1, 1)

@@ -23,13 +23,12 @@ USAGE_COLUMNS = (
 NO_NAT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 
 
-def month_index(dates: pd.Series | np.ndarray) -> np.ndarray:
-    """Months since year 0 for ISO date strings (vectorized over unique values)."""
-    values = pd.Series(dates).astype("category") if not isinstance(dates, pd.Series) or \
-        not isinstance(dates.dtype, pd.CategoricalDtype) else dates
-    cats = pd.to_datetime(pd.Series(values.cat.categories))
-    per_cat = (cats.dt.year * 12 + cats.dt.month - 1).to_numpy(dtype=np.int64)
-    return per_cat[values.cat.codes.to_numpy()]
+def month_index(dates: pd.Series) -> np.ndarray:
+    """Months since year 0 for a column of ISO date strings, parsing each distinct date once."""
+    categorical = pd.Categorical(dates)
+    parsed = pd.to_datetime(pd.Series(categorical.categories))
+    per_date = (parsed.dt.year * 12 + parsed.dt.month - 1).to_numpy(dtype=np.int64)
+    return per_date[np.asarray(categorical.codes)]
 
 
 def bill_from_scenarios(scenarios: pd.DataFrame) -> pd.DataFrame:

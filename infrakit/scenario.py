@@ -162,13 +162,6 @@ FIELDS: tuple[Field, ...] = (
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 
-# Keys that shape the synthesized infrastructure (the rest is usage, horizon and policy).
-INFRA_KEYS: tuple[str, ...] = (
-    "name", "region", "environment", "environment_suffix", "az_count", "nat_strategy", "engine_version",
-    "instance_class", "reader_count", "storage_type", "listener_protocol", "domain_name", "hosted_zone_name",
-    "certificate_arn", "service_cpu", "service_memory_mib", "service_desired_count", "service_arch",
-    "container_image", "container_port",
-)
 
 
 def defaults() -> dict[str, Any]:
