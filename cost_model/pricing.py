@@ -65,14 +65,14 @@ class PricedBill:
         for p in self.priced:
             use = p.applies & p.active_first_month
             total += np.where(use, p.component.quantity * np.nan_to_num(p.unit_price_usd), 0.0)
-        return np.where(self.priceable, total, np.nan)
+        return np.where(self.priceable & np.isfinite(total), total, np.nan)
 
     @functools.cached_property
     def horizon_usd(self) -> np.ndarray:
         total = np.zeros(len(self.bill))
         for p in self.priced:
             total += np.where(p.applies, p.component.quantity * np.nan_to_num(p.unit_price_usd) * p.months_active, 0.0)
-        return np.where(self.priceable, total, np.nan)
+        return np.where(self.priceable & np.isfinite(total), total, np.nan)
 
     def lines(self, row: int = 0, month_offset: int = 0) -> list[dict]:
         """Tidy cost lines of one configuration for one month (0 = the start month).

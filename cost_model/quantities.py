@@ -26,6 +26,8 @@ NO_NAT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 def month_index(dates: pd.Series) -> np.ndarray:
     """Months since year 0 for a column of ISO date strings, parsing each distinct date once."""
     categorical = pd.Categorical(dates)
+    if (np.asarray(categorical.codes) < 0).any():
+        raise ValueError("start_date is missing for some configurations; validation fills it in")
     parsed = pd.to_datetime(pd.Series(categorical.categories))
     per_date = (parsed.dt.year * 12 + parsed.dt.month - 1).to_numpy(dtype=np.int64)
     return per_date[np.asarray(categorical.codes)]

@@ -64,13 +64,20 @@ def rule_reasons(frame: pd.DataFrame) -> list[np.ndarray]:
 
 
 def _price_reasons(priced: PricedBill) -> np.ndarray:
+    """Per row, which prices are missing, in words (None where all are present).
+
+    Rows are grouped by region and by the exact usage types they lack (one line can use
+    different usage types per row: the instance class, the storage type), so each row's
+    text names its own missing prices, and the text is built once per group.
+    """
     reasons = np.full(len(priced), None, dtype=object)
     bad_rows = np.flatnonzero(~priced.priceable)
     if len(bad_rows) == 0:
         return reasons
     region_codes = np.asarray(pd.Categorical(priced.bill["region"]).codes)[bad_rows]
-    pattern = np.packbits(priced.missing[bad_rows], axis=1)
-    keys = np.column_stack([region_codes.astype(np.uint8), pattern]) if pattern.size else region_codes[:, None]
+    which_type = np.column_stack([np.where(missing, p.usage_type_index[bad_rows] + 1, 0)
+                                  for p, missing in zip(priced.priced, priced.missing[bad_rows].T)])
+    keys = np.column_stack([region_codes, which_type])
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     texts = []
     for row in bad_rows[first]:
@@ -112,7 +119,8 @@ def sweep_frame(frame: pd.DataFrame, *, catalog: PriceCatalog | None = None,
 
     monthly = priced.monthly_usd
     budget = frame["budget_usd_per_month"].astype(float).to_numpy()
-    within_budget = np.isnan(budget) | (monthly <= budget)
+    # Compare in cents, as shown: a $487.23 budget admits a $487.2331 configuration.
+    within_budget = np.isnan(budget) | (np.round(monthly, 2) <= budget)
     egress_ok = ~frame["egress_must_survive_az_loss"].to_numpy(dtype=bool) | \
         availability["egress_survives_az_loss"].to_numpy()
     meets = valid & within_budget & egress_ok

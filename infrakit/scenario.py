@@ -47,6 +47,9 @@ FARGATE_MEMORY_MIB_BY_CPU: dict[int, tuple[int, ...]] = {
 
 NAT_STRATEGIES = ("per_az", "single", "regional", "none")
 
+# Larger numbers are typos, and would overflow the cost arithmetic to infinity.
+MAX_NUMBER = 1e12
+
 
 @dataclass(frozen=True)
 class Field:
@@ -185,8 +188,8 @@ def check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
     if value is None:
         if spec.nullable:
             return None, None
-        if spec.kind == "date" and spec.default is None:
-            return None, None  # resolved to the default start date later
+        if spec.kind == "date":
+            return _default_start_date(), None  # null means "the default": first day of next month
         return value, f"{key}: got null; it needs a value ({_allowed(spec)}). Remove the key to use the default {spec.default!r}."
     kind = spec.kind
     if kind == "choice":
@@ -204,26 +207,32 @@ def check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "engine_version":
                 return value, (
                     f"engine_version: got the number {value!r}; engine versions are strings because YAML reads "
-                    f"15.10 as 15.1. Quote it: engine_version: \"{value}\" (check the digits after the dot)."
+                    f"15.10 as the number 15.1 (trailing zeros vanish). Quote the version you mean, for example "
+                    f"engine_version: \"15.10\"."
                 )
             return value, f"{key}: got {_describe(value)}; expected a string ({_allowed(spec)})."
-        if spec.pattern and not re.match(spec.pattern, value):
+        if spec.pattern and not re.fullmatch(spec.pattern, value):
             return value, f"{key}: {value!r} is not valid; expected {spec.pattern_help}."
         return value, None
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return value, f"{key}: got {_describe(value)}; expected a whole number ({_allowed(spec)})."
         if isinstance(value, float):
-            if not value.is_integer():
+            if not math.isfinite(value) or not value.is_integer():
                 return value, f"{key}: got {value!r}; expected a whole number ({_allowed(spec)})."
             value = int(value)
         return value, _range_problem(spec, value)
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return value, f"{key}: got {_describe(value)}; expected a number ({_allowed(spec)})."
-        if math.isnan(value) or math.isinf(value):
-            return value, f"{key}: got {value!r}; expected a finite number ({_allowed(spec)})."
-        return float(value), _range_problem(spec, value)
+        try:
+            as_float = float(value)
+        except OverflowError:
+            as_float = math.inf
+        if not math.isfinite(as_float) or abs(as_float) > MAX_NUMBER:
+            shown = f"{value!r}" if len(repr(value)) < 40 else f"{repr(value)[:20]}... ({len(repr(value))} digits)"
+            return value, f"{key}: got {shown}; expected a finite number up to {MAX_NUMBER:g} ({_allowed(spec)})."
+        return as_float, _range_problem(spec, value)
     if kind == "bool":
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true", None  # papermill -p passes lowercase words as strings
@@ -405,6 +414,24 @@ def rule_problems(row: Mapping[str, Any], kinds: tuple[str, ...] = ("input", "de
 # Loading
 # --------------------------------------------------------------------------------------
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects a key given twice (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key; the schema check reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice; keep one", key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+
 def _read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
@@ -415,7 +442,10 @@ def _read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise InputError([f"cannot read {path}: {exc.__class__.__name__}: {exc}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except ValueError as exc:  # PyYAML's date constructor raises ValueError for 2027-02-30
+        raise InputError([f"malformed YAML: {exc} (an impossible date? write dates as YYYY-MM-DD with a real "
+                          f"day, or quote them)."], source=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -430,38 +460,46 @@ def _read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _check_mapping(raw: Mapping[str, Any], *, allow_lists: bool) -> tuple[dict[str, Any], list[str]]:
-    """Check every key and value; return the coerced mapping and all problems."""
+def _check_mapping(raw: Mapping[str, Any], *, allow_lists: bool) -> tuple[dict[str, Any], list[str], set]:
+    """Check every key and value; return the coerced mapping, all problems, and the bad keys."""
     values: dict[str, Any] = {}
     problems: list[str] = []
+    bad_keys: set = set()
     for key, value in raw.items():
-        spec = FIELDS_BY_NAME.get(key) if isinstance(key, str) else None
-        if spec is None:
-            problems.append(_unknown_key_problem(key))
-            continue
-        if isinstance(value, list):
-            if not allow_lists:
-                problems.append(f"{key}: got a list {value!r}; a scenario takes one value (lists vary a grid: "
-                                f"use 'infrakit sweep').")
-                continue
-            if not value:
-                problems.append(f"{key}: the list is empty; give at least one value.")
-                continue
-            coerced = []
-            for item in value:
-                item_value, problem = check_value(spec, item)
-                if problem:
-                    problems.append(problem)
-                coerced.append(item_value)
-            if len(set(map(repr, coerced))) != len(coerced):
-                problems.append(f"{key}: the list {value!r} repeats a value; list each value once.")
-            values[key] = coerced
-        else:
-            coerced_value, problem = check_value(spec, value)
+        before = len(problems)
+        _check_item(key, value, allow_lists, values, problems)
+        if len(problems) > before:
+            bad_keys.add(key)
+    return values, problems, bad_keys
+
+
+def _check_item(key, value, allow_lists: bool, values: dict, problems: list) -> None:
+    spec = FIELDS_BY_NAME.get(key) if isinstance(key, str) else None
+    if spec is None:
+        problems.append(_unknown_key_problem(key))
+        return
+    if isinstance(value, list):
+        if not allow_lists:
+            problems.append(f"{key}: got a list {value!r}; a scenario takes one value (lists vary a grid: "
+                            f"use 'infrakit sweep').")
+            return
+        if not value:
+            problems.append(f"{key}: the list is empty; give at least one value.")
+            return
+        coerced = []
+        for item in value:
+            item_value, problem = check_value(spec, item)
             if problem:
                 problems.append(problem)
-            values[key] = coerced_value
-    return values, problems
+            coerced.append(item_value)
+        if len(set(map(repr, coerced))) != len(coerced):
+            problems.append(f"{key}: the list {value!r} repeats a value; list each value once.")
+        values[key] = coerced
+    else:
+        coerced_value, problem = check_value(spec, value)
+        if problem:
+            problems.append(problem)
+        values[key] = coerced_value
 
 
 def validate_scenario(raw: Mapping[str, Any], *, source: str | None = None,
@@ -471,11 +509,12 @@ def validate_scenario(raw: Mapping[str, Any], *, source: str | None = None,
     ``rule_kinds`` selects which combination rules count as input errors: ``("input",)`` for
     costing (a deprecated engine is still priced), ``("input", "deployable")`` before synthesis.
     """
-    values, problems = _check_mapping(raw, allow_lists=False)
+    values, problems, bad_keys = _check_mapping(raw, allow_lists=False)
     scenario = defaults()
-    scenario.update({k: v for k, v in values.items() if not (k == "start_date" and v is None)})
-    if not problems:
-        problems.extend(rule_problems(scenario, rule_kinds))
+    scenario.update({k: v for k, v in values.items() if k not in bad_keys})
+    # Rules run on every key that passed its own check, so one pass shows every problem.
+    problems.extend(p for rule in RULES if rule.kind in rule_kinds and not bad_keys & set(rule.keys)
+                    if (p := rule.check(scenario)))
     if problems:
         raise InputError(problems, source=source)
     return scenario
@@ -506,7 +545,7 @@ class Grid:
 
 def validate_grid(raw: Mapping[str, Any], *, source: str | None = None, max_size: int = 5_000_000) -> Grid:
     """Check a grid mapping (list values vary); combination rules are left to each row."""
-    values, problems = _check_mapping(raw, allow_lists=True)
+    values, problems, _ = _check_mapping(raw, allow_lists=True)
     if problems:
         raise InputError(problems, source=source)
     constants = defaults()
@@ -516,7 +555,7 @@ def validate_grid(raw: Mapping[str, Any], *, source: str | None = None, max_size
             axes[key] = value
         elif isinstance(value, list):
             constants[key] = value[0]
-        elif not (key == "start_date" and value is None):
+        else:
             constants[key] = value
     for key in axes:
         constants.pop(key, None)

@@ -182,3 +182,18 @@ def test_no_dollar_figures_in_code():
                         and re.search(r"\$\d", node.value):
                     offenders.append(f"{path.name}:{node.lineno} {node.value!r}")
     assert offenders == []
+
+
+def test_price_missing_reason_names_each_rows_own_usage_type():
+    grid = validate_grid({"storage_type": "io_optimized", "instance_class": ["db.r7g.large", "db.t4g.medium"]})
+    table = sweep(grid).table
+    for _, row in table.iterrows():
+        (reason,) = [r for r in row["reasons"] if r.startswith("price missing")]
+        assert reason.endswith(f"InstanceUsageIOOptimized:{row['instance_class']}")
+
+
+def test_budget_is_compared_in_cents():
+    monthly = cost_scenario(scenario()).monthly_usd
+    result = sweep(validate_grid({"start_date": "2026-12-01", "budget_usd_per_month": monthly,
+                                  "az_count": [2, 3]}))
+    assert result.recommended is not None and result.table.loc[result.recommended, "monthly_usd"] <= monthly + 0.005

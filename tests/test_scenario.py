@@ -77,7 +77,7 @@ def test_bad_values_are_named(key, value, fragment):
 
 def test_engine_version_number_from_unquoted_yaml_is_explained():
     (problem,) = problems_of({"engine_version": 15.1})
-    assert "engine_version: got the number 15.1" in problem and 'engine_version: "15.1"' in problem
+    assert "engine_version: got the number 15.1" in problem and 'engine_version: "15.10"' in problem
 
 
 def test_integral_floats_are_whole_numbers_and_strings_true_false_are_bools():
@@ -175,3 +175,29 @@ def test_every_field_has_a_valid_default():
     for spec in FIELDS:
         assert spec.name in values
     validate_scenario(values)
+
+
+def test_rules_run_alongside_per_key_problems():
+    problems = problems_of({"name": "!!", "region": "eu-west-1", "az_count": 6, "listener_protocol": "HTTPS",
+                            "service_cpu": 256, "service_memory_mib": 8192})
+    assert len(problems) == 4, problems
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("start_date: 2027-02-30\n", "impossible date"),
+    ("region: us-east-1\nregion: eu-west-1\n", "the key 'region' appears twice"),
+    ("aurora_storage_gb: 1" + "0" * 400 + "\n", "expected a finite number up to"),
+    ("cross_az_gb_per_month: 1.7e+308\n", "expected a finite number up to"),
+    ('engine_version: "17.7\\n"\n', "engine_version: '17.7\\n' is not valid"),
+])
+def test_hostile_yaml_is_bad_input_not_a_crash(tmp_path, text, fragment):
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert fragment in str(info.value)
+
+
+def test_null_start_date_in_a_grid_means_the_default():
+    grid = validate_grid({"start_date": [None, "2028-03-01"]})
+    assert grid.axes["start_date"][0] == defaults()["start_date"]
