@@ -71,8 +71,7 @@ def cost_scenario(scenario: dict[str, Any], *, catalog: PriceCatalog | None = No
     frame = frame_from_scenarios([scenario])
     priced = price_bill(bill_from_scenarios(frame), catalog)
     problems = deployability_problems(scenario)
-    missing = priced.missing_usage_types(0)
-    if missing:
-        problems.append(f"price missing: the catalog has no price in {scenario['region']} for {', '.join(missing)}")
+    if missing := priced.missing_reason(0):
+        problems.append(missing)
     availability = {k: (v.item() if hasattr(v, "item") else v) for k, v in assess(frame).iloc[0].to_dict().items()}
     return ScenarioCost(scenario=scenario, priced=priced, availability=availability, problems=problems)

@@ -19,6 +19,7 @@ import pandas as pd
 from cost_model import resources
 from cost_model.catalog import PriceCatalog, load_price_catalog
 from cost_model.components import CostComponent
+from infrakit.errors import PriceMissingError
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,13 @@ class PricedBill:
     def missing_usage_types(self, row: int) -> list[str]:
         return sorted({p.component.usage_types[p.usage_type_index[row]]
                        for p, gone in zip(self.priced, self.missing[row]) if gone})
+
+    def missing_reason(self, row: int) -> str | None:
+        """Which prices ``row`` lacks, in words; None when all are in the catalog."""
+        missing = self.missing_usage_types(row)
+        if not missing:
+            return None
+        return f"price missing: {PriceMissingError(self.bill['region'].iloc[row], missing)}"
 
     @functools.cached_property
     def monthly_usd(self) -> np.ndarray:

@@ -79,11 +79,7 @@ def _price_reasons(priced: PricedBill) -> np.ndarray:
                                   for p, missing in zip(priced.priced, priced.missing[bad_rows].T)])
     keys = np.column_stack([region_codes, which_type])
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    texts = []
-    for row in bad_rows[first]:
-        region = priced.bill["region"].iloc[row]
-        texts.append(f"price missing: the catalog has no price in {region} for "
-                     f"{', '.join(priced.missing_usage_types(row))}")
+    texts = [priced.missing_reason(row) for row in bad_rows[first]]
     reasons[bad_rows] = np.array(texts, dtype=object)[inverse.ravel()]
     return reasons
 

@@ -43,7 +43,7 @@ def cost_table(result) -> str:
            f"Total, first month ({month}): {_money(result.monthly_usd)}",
            f"Total, {s['horizon_months']} months from {s['start_date']}: {_money(result.horizon_usd)}"]
     for problem in result.problems:
-        out.append(f"NOT DEPLOYABLE: {problem}")
+        out.append(f"INVALID: {problem}")
     out.append("Prices: cost_model/data/prices.csv rows (usage type, source, effective date):")
     for usage_type, date, source in sorted({(l["usage_type"], l["price_effective_date"], l["price_source"])
                                             for l in lines if l["price_source"]}):

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from infrakit import __version__
-from infrakit.errors import InfrakitError, InputError, PriceMissingError
+from infrakit.errors import InfrakitError, InputError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -57,9 +57,8 @@ def cmd_cost(args) -> int:
         print(json.dumps(_clean(result.to_json()), indent=2, default=_json_default))
     else:
         print(cost_table(result), end="")
-    missing = result.priced.missing_usage_types(0)
-    if missing:  # the table shows what is known; the exit code says the total is not
-        print(f"infrakit cost: error: {PriceMissingError(scenario['region'], missing)}", file=sys.stderr)
+    if missing := result.priced.missing_reason(0):  # the table shows what is known; the exit code says the total is not
+        print(f"infrakit cost: error: {missing}", file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
 

@@ -406,8 +406,10 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def rule_problems(row: Mapping[str, Any], kinds: tuple[str, ...] = ("input", "deployable")) -> list[str]:
-    return [p for rule in RULES if rule.kind in kinds if (p := rule.check(row))]
+def rule_problems(row: Mapping[str, Any], kinds: tuple[str, ...] = ("input", "deployable"),
+                  skip_keys: set = frozenset()) -> list[str]:
+    """Problems from the rules of ``kinds``, skipping rules that read a key in ``skip_keys``."""
+    return [p for rule in RULES if rule.kind in kinds and not skip_keys & set(rule.keys) if (p := rule.check(row))]
 
 
 # --------------------------------------------------------------------------------------
@@ -513,8 +515,7 @@ def validate_scenario(raw: Mapping[str, Any], *, source: str | None = None,
     scenario = defaults()
     scenario.update({k: v for k, v in values.items() if k not in bad_keys})
     # Rules run on every key that passed its own check, so one pass shows every problem.
-    problems.extend(p for rule in RULES if rule.kind in rule_kinds and not bad_keys & set(rule.keys)
-                    if (p := rule.check(scenario)))
+    problems.extend(rule_problems(scenario, rule_kinds, skip_keys=bad_keys))
     if problems:
         raise InputError(problems, source=source)
     return scenario
