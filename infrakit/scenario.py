@@ -47,6 +47,10 @@ FARGATE_MEMORY_MIB_BY_CPU: dict[int, tuple[int, ...]] = {
 
 NAT_STRATEGIES = ("per_az", "single", "regional", "none")
 
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy API).
+CLOUDWATCH_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                             2557, 2922, 3288, 3653)
+
 # Larger numbers are typos, and would overflow the cost arithmetic to infinity.
 MAX_NUMBER = 1e12
 
@@ -109,6 +113,9 @@ FIELDS: tuple[Field, ...] = (
     Field("hosted_zone_name", "str", None, "Route 53 public hosted zone that covers domain_name (for DNS validation).",
           "ingress", nullable=True, pattern=r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$",
           pattern_help="a lowercase DNS zone name such as acme.io"),
+    Field("hosted_zone_id", "str", None, "ID of the hosted_zone_name zone (Route 53 console or "
+          "'aws route53 list-hosted-zones-by-name'); synthesis needs it to DNS-validate without AWS calls.",
+          "ingress", nullable=True, pattern=r"^Z[A-Z0-9]{1,31}$", pattern_help="a Route 53 zone ID such as Z0123456789ABCDEFGHIJ"),
     Field("certificate_arn", "str", None, "Existing ACM certificate ARN to use instead of issuing one.", "ingress",
           nullable=True, pattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$",
           pattern_help="arn:aws:acm:REGION:ACCOUNT:certificate/ID"),
@@ -141,8 +148,8 @@ FIELDS: tuple[Field, ...] = (
     Field("aurora_backup_gb", "float", 20.0, "Aurora backup storage, GB (the first cluster-volume size is free).",
           "usage", minimum=0),
     Field("log_ingest_gb_per_month", "float", 5.0, "CloudWatch Logs ingested per month, GB.", "usage", minimum=0),
-    Field("log_retention_days", "int", 30, "CloudWatch Logs retention; stored GB = ingest x retention / 30.", "usage",
-          minimum=1, maximum=3653),
+    Field("log_retention_days", "int", 30, "CloudWatch Logs retention (a value CloudWatch allows); stored GB = "
+          "ingest x retention / 30.", "usage", choices=CLOUDWATCH_RETENTION_DAYS),
     # --- horizon ---
     Field("start_date", "date", None, "First month priced (YYYY-MM-DD; default: first day of next month).",
           "horizon"),
@@ -353,11 +360,14 @@ def _rule_certificate_source(row: Mapping[str, Any]) -> str | None:
         return None
     zone = row["hosted_zone_name"]
     if not zone:
-        return (f"domain_name: {row['domain_name']!r} needs either certificate_arn or a hosted_zone_name that "
-                f"covers it, so the certificate can be DNS-validated.")
+        return (f"domain_name: {row['domain_name']!r} needs either certificate_arn or a hosted_zone_name (with "
+                f"hosted_zone_id) that covers it, so the certificate can be DNS-validated.")
     if not zone_covers(zone, row["domain_name"]):
         return (f"hosted_zone_name: {zone!r} does not cover domain_name {row['domain_name']!r}; use the zone the "
                 f"domain lives in (for api.acme.io: acme.io).")
+    if not row["hosted_zone_id"]:
+        return (f"hosted_zone_id: missing; DNS validation through {zone!r} needs the zone's ID (find it with "
+                f"'aws route53 list-hosted-zones-by-name --dns-name {zone}'), or give certificate_arn instead.")
     return None
 
 
@@ -398,8 +408,8 @@ RULES: tuple[Rule, ...] = (
     Rule("fargate-task-size", ("service_cpu", "service_memory_mib"), "input", _rule_fargate_size),
     Rule("https-needs-domain", ("listener_protocol", "domain_name"), "input", _rule_https_needs_domain),
     Rule("reserved-domain", ("domain_name",), "deployable", _rule_reserved_domain),
-    Rule("certificate-source", ("listener_protocol", "domain_name", "hosted_zone_name", "certificate_arn",
-                                "region"), "deployable", _rule_certificate_source),
+    Rule("certificate-source", ("listener_protocol", "domain_name", "hosted_zone_name", "hosted_zone_id",
+                                "certificate_arn", "region"), "deployable", _rule_certificate_source),
     Rule("engine-version-creatable", ("engine_version",), "deployable", _rule_engine_version),
     Rule("io-optimized-minimum", ("storage_type", "engine_version"), "deployable", _rule_io_optimized_minimum),
     Rule("no-egress-needs-private-ecr", ("nat_strategy", "container_image"), "deployable", _rule_no_egress_image),

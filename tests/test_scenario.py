@@ -120,7 +120,10 @@ def test_hosted_zone_must_cover_domain():
     scenario = validate_scenario({"listener_protocol": "HTTPS", "domain_name": "api.acme.io",
                                   "hosted_zone_name": "other.io"})
     assert any("does not cover domain_name" in p for p in deployability_problems(scenario))
-    ok = validate_scenario({"listener_protocol": "HTTPS", "domain_name": "api.acme.io", "hosted_zone_name": "acme.io"})
+    no_id = validate_scenario({"listener_protocol": "HTTPS", "domain_name": "api.acme.io", "hosted_zone_name": "acme.io"})
+    assert any("hosted_zone_id: missing" in p for p in deployability_problems(no_id))
+    ok = validate_scenario({"listener_protocol": "HTTPS", "domain_name": "api.acme.io", "hosted_zone_name": "acme.io",
+                            "hosted_zone_id": "Z0123456789ABC"})
     assert deployability_problems(ok) == []
 
 
