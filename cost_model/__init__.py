@@ -13,12 +13,13 @@ from typing import Any
 from cost_model.availability import assess, assumptions
 from cost_model.catalog import PriceCatalog, load_price_catalog
 from cost_model.pricing import PricedBill, price_bill, round_usd
-from cost_model.quantities import bill_from_scenarios
+from cost_model.quantities import assemble_bill, bill_from_scenarios
+from cost_model.template import implied_scenario_keys, structure_from_template
 from cost_model.scenarios import frame_from_grid, frame_from_scenarios
 from cost_model.sweep import SweepResult, sweep, sweep_frame
 from infrakit.scenario import deployability_problems
 
-__all__ = ["ScenarioCost", "cost_scenario", "sweep", "sweep_frame", "price_bill", "load_price_catalog",
+__all__ = ["ScenarioCost", "cost_scenario", "cost_template", "sweep", "sweep_frame", "price_bill", "load_price_catalog",
            "PriceCatalog", "PricedBill", "SweepResult", "bill_from_scenarios", "frame_from_grid",
            "frame_from_scenarios", "assess"]
 
@@ -69,8 +70,26 @@ class ScenarioCost:
 def cost_scenario(scenario: dict[str, Any], *, catalog: PriceCatalog | None = None) -> ScenarioCost:
     """Price one validated scenario (see ``infrakit.scenario.validate_scenario``)."""
     frame = frame_from_scenarios([scenario])
-    priced = price_bill(bill_from_scenarios(frame), catalog)
-    problems = deployability_problems(scenario)
+    return _cost(scenario, frame, bill_from_scenarios(frame), catalog, deployability_problems(scenario))
+
+
+def cost_template(template: dict[str, Any], scenario: dict[str, Any], *,
+                  catalog: PriceCatalog | None = None) -> ScenarioCost:
+    """Price a synthesized CloudFormation template; usage, region and horizon come from ``scenario``.
+
+    The structure (NAT gateways, addresses, ALBs, DB instances, tasks, endpoints, secrets,
+    log groups) is read from the template, so what is priced is what would be deployed.
+    """
+    structure = structure_from_template(template)
+    frame = frame_from_scenarios([scenario])
+    bill = assemble_bill(frame, structure)
+    # Availability follows what the template builds, not what the scenario says.
+    implied = frame_from_scenarios([{**scenario, **implied_scenario_keys(structure)}])
+    return _cost(scenario, implied, bill, catalog, [])
+
+
+def _cost(scenario, frame, bill, catalog, problems) -> ScenarioCost:
+    priced = price_bill(bill, catalog)
     if missing := priced.missing_reason(0):
         problems.append(missing)
     availability = {k: (v.item() if hasattr(v, "item") else v) for k, v in assess(frame).iloc[0].to_dict().items()}

@@ -15,7 +15,6 @@ USAGE_COLUMNS = (
     "nat_data_gb_per_month", "cross_az_gb_per_month", "alb_new_connections_per_second",
     "alb_active_connections_per_minute", "alb_processed_gb_per_hour", "alb_rule_evaluations_per_second",
     "aurora_storage_gb", "aurora_io_million_requests_per_month", "aurora_backup_gb", "log_ingest_gb_per_month",
-    "log_retention_days",
 )
 
 # Interface endpoints the service needs when it has no NAT: ECR API, ECR Docker, CloudWatch
@@ -33,8 +32,20 @@ def month_index(dates: pd.Series) -> np.ndarray:
     return per_date[np.asarray(categorical.codes)]
 
 
-def bill_from_scenarios(scenarios: pd.DataFrame) -> pd.DataFrame:
-    """The bill of quantities for a frame of scenarios (see ``cost_model.scenarios``)."""
+# What the infrastructure is, as opposed to how it is used. Scenarios and synthesized
+# templates both produce exactly these columns (see cost_model.template); usage comes from
+# the scenario either way.
+STRUCTURE_COLUMNS = (
+    "az_count", "nat_gateway_count", "regional_nat_az_count", "nat_public_ipv4_count", "alb_count",
+    "alb_public_ipv4_count", "db_instance_count", "db_instance_class", "db_storage_type", "db_engine_version",
+    "fargate_task_count", "fargate_vcpu_per_task", "fargate_memory_gb_per_task", "fargate_arch",
+    "interface_endpoint_count", "interface_endpoint_az_count", "secret_count", "log_group_count",
+    "log_retention_days",
+)
+
+
+def structure_from_scenarios(scenarios: pd.DataFrame) -> dict[str, object]:
+    """The structure columns each scenario's stack will have (infra_lib builds exactly this)."""
     n = len(scenarios)
     az_count = scenarios["az_count"].to_numpy(dtype=np.int64)
     strategy = scenarios["nat_strategy"]
@@ -44,19 +55,13 @@ def bill_from_scenarios(scenarios: pd.DataFrame) -> pd.DataFrame:
     no_nat = (strategy == "none").to_numpy()
     zonal_nat_count = np.where(per_az, az_count, np.where(single, 1, 0))
     regional_nat_azs = np.where(regional, az_count, 0)
-    nat_data = scenarios["nat_data_gb_per_month"].to_numpy(dtype=float)
-    bill = {
-        "region": scenarios["region"],
-        "start_month_index": month_index(scenarios["start_date"]),
-        "horizon_months": scenarios["horizon_months"].to_numpy(dtype=np.int64),
+    return {
         "az_count": az_count,
         "nat_gateway_count": zonal_nat_count,
+        "regional_nat_az_count": regional_nat_azs,
         # AWS allocates the regional NAT gateway's addresses itself; we assume one public
         # IPv4 address per active AZ, like a zonal NAT gateway in each (not documented).
-        "regional_nat_az_count": regional_nat_azs,
         "nat_public_ipv4_count": zonal_nat_count + regional_nat_azs,
-        "nat_data_gb_per_month": np.where(zonal_nat_count > 0, nat_data, 0.0),
-        "regional_nat_data_gb_per_month": np.where(regional, nat_data, 0.0),
         "alb_count": np.ones(n, dtype=np.int64),
         # An internet-facing ALB has a public IPv4 address in every AZ it spans.
         "alb_public_ipv4_count": az_count,
@@ -70,12 +75,44 @@ def bill_from_scenarios(scenarios: pd.DataFrame) -> pd.DataFrame:
         "fargate_arch": scenarios["service_arch"],
         "interface_endpoint_count": np.where(no_nat, len(NO_NAT_INTERFACE_ENDPOINTS), 0),
         "interface_endpoint_az_count": np.where(no_nat, az_count, 0),
-        # Without NAT, the traffic that would cross the NAT goes through the interface endpoints.
-        "endpoint_data_gb_per_month": np.where(no_nat, nat_data, 0.0),
         "secret_count": np.ones(n, dtype=np.int64),  # the generated database credentials
         "log_group_count": np.ones(n, dtype=np.int64),  # the service's log group
+        "log_retention_days": scenarios["log_retention_days"].to_numpy(dtype=np.int64),
+    }
+
+
+def assemble_bill(scenarios: pd.DataFrame, structure: dict[str, object]) -> pd.DataFrame:
+    """The bill of quantities: ``structure`` plus the scenarios' region, horizon and usage.
+
+    Usage follows the structure: NAT traffic is processed by whichever egress the structure
+    has (zonal NAT gateways, a regional NAT gateway, or interface endpoints when there is no NAT).
+    """
+    missing = set(STRUCTURE_COLUMNS) - set(structure)
+    if missing:
+        raise ValueError(f"structure lacks columns {sorted(missing)}")
+    nat_data = scenarios["nat_data_gb_per_month"].to_numpy(dtype=float)
+    zonal = np.asarray(structure["nat_gateway_count"]) > 0
+    regional = np.asarray(structure["regional_nat_az_count"]) > 0
+    endpoints_only = (np.asarray(structure["interface_endpoint_count"]) > 0) & ~zonal & ~regional
+    bill = {
+        "region": scenarios["region"],
+        "start_month_index": month_index(scenarios["start_date"]),
+        "horizon_months": scenarios["horizon_months"].to_numpy(dtype=np.int64),
+        **{k: structure[k] for k in STRUCTURE_COLUMNS},
+        "nat_data_gb_per_month": np.where(zonal, nat_data, 0.0),
+        "regional_nat_data_gb_per_month": np.where(regional, nat_data, 0.0),
+        "endpoint_data_gb_per_month": np.where(endpoints_only, nat_data, 0.0),
     }
     for column in USAGE_COLUMNS:
-        if column != "nat_data_gb_per_month":
+        if column not in bill:
             bill[column] = scenarios[column].to_numpy()
-    return pd.DataFrame(bill, index=scenarios.index)
+    frame = pd.DataFrame(bill, index=scenarios.index)
+    for column in ("region", "db_instance_class", "db_storage_type", "db_engine_version", "fargate_arch"):
+        if not isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype("category")
+    return frame
+
+
+def bill_from_scenarios(scenarios: pd.DataFrame) -> pd.DataFrame:
+    """The bill of quantities for a frame of scenarios (see ``cost_model.scenarios``)."""
+    return assemble_bill(scenarios, structure_from_scenarios(scenarios))

@@ -44,7 +44,7 @@ class PaymentApiStack(Stack):
                           memory_mib=s["service_memory_mib"], desired_count=s["service_desired_count"],
                           arch=s["service_arch"], image=s["container_image"], container_port=s["container_port"],
                           log_retention_days=s["log_retention_days"], environment_suffix=s["environment_suffix"])
-        database.cluster.connections.allow_default_port_from(service.security_group, "PostgreSQL from the service")
+        database.admit(service.security_group)
         scheme = "https" if s["listener_protocol"] == "HTTPS" else "http"
         host = s["domain_name"] if s["listener_protocol"] == "HTTPS" else ingress.load_balancer.load_balancer_dns_name
         CfnOutput(self, "AlbUrl", value=f"{scheme}://{host}")

@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 from infrakit import __version__
@@ -47,12 +48,27 @@ def _clean(value: Any) -> Any:
 
 
 def cmd_cost(args) -> int:
-    from cost_model import cost_scenario
+    from cost_model import cost_scenario, cost_template
     from cost_model.tables import cost_table
-    from infrakit.scenario import load_scenario
+    from infrakit.scenario import load_scenario, validate_scenario
 
-    scenario = load_scenario(args.scenario)
-    result = cost_scenario(scenario)
+    scenario_path = args.scenario_option or args.scenario
+    if args.template:
+        from cost_model.template import load_template, region_from_assembly
+
+        template = load_template(args.template)
+        scenario = load_scenario(scenario_path) if scenario_path else validate_scenario(
+            {"name": Path(args.template).stem.removesuffix(".template")})
+        region = args.region or (None if scenario_path else region_from_assembly(args.template))
+        if region:
+            scenario = validate_scenario({**scenario, "region": region})
+        result = cost_template(template, scenario)
+    elif scenario_path:
+        if args.region:
+            raise InputError(["--region goes with --template; for a scenario, set region: in its file."])
+        result = cost_scenario(load_scenario(scenario_path))
+    else:
+        raise InputError(["give a scenario file, or --template TEMPLATE.json (optionally with --scenario)."])
     if args.json:
         print(json.dumps(_clean(result.to_json()), indent=2, default=_json_default))
     else:
@@ -95,6 +111,24 @@ def cmd_sweep(args) -> int:
     return EXIT_OK
 
 
+def cmd_synth(args) -> int:
+    from infrakit.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    from infra_lib.synth import deployable_scenario, synth  # after validation: jsii starts only for good input
+
+    deployable_scenario(scenario, source=args.scenario)
+    result = synth(scenario, out_dir=Path(args.out) if args.out else None)
+    print(f"stack: {result.stack_name}{' (from cache)' if result.cached else ''}")
+    print(f"template: {result.template_path}")
+    print(f"assembly: {result.assembly_dir}")
+    counts = result.resource_counts()
+    print(f"resources: {sum(counts.values())}")
+    for resource_type, count in counts.items():
+        print(f"  {count:>3}  {resource_type}")
+    return EXIT_OK
+
+
 def cmd_keys(args) -> int:
     from infrakit.scenario import FIELDS
 
@@ -117,8 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"infrakit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    cost = sub.add_parser("cost", help="price one scenario: a table, or JSON with --json")
-    cost.add_argument("scenario", metavar="SCENARIO.yaml")
+    cost = sub.add_parser("cost", help="price one scenario or a synthesized template: a table, or JSON")
+    cost.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?")
+    cost.add_argument("--template", metavar="TEMPLATE.json",
+                      help="price this CloudFormation template (ours or any cdk.out); usage from --scenario")
+    cost.add_argument("--scenario", dest="scenario_option", metavar="SCENARIO.yaml",
+                      help="usage, region and horizon for --template (default: the scenario defaults)")
+    cost.add_argument("--region", help="with --template: the region to price in (default: the assembly's, "
+                                       "else the scenario's)")
     cost.add_argument("--json", action="store_true", help="print the JSON contract instead of a table")
     cost.set_defaults(func=cmd_cost)
 
@@ -128,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="one JSON object with a row per configuration")
     fmt.add_argument("--csv", action="store_true", help="CSV, a row per configuration")
     sweep.set_defaults(func=cmd_sweep)
+
+    synth = sub.add_parser("synth", help="synthesize the scenario's CDK stack (no AWS calls)")
+    synth.add_argument("scenario", metavar="SCENARIO.yaml")
+    synth.add_argument("--out", metavar="DIR", help="write the cloud assembly here (default: the synth cache)")
+    synth.set_defaults(func=cmd_synth)
 
     keys = sub.add_parser("keys", help="list the scenario keys with defaults and meanings")
     keys.add_argument("--markdown", action="store_true")

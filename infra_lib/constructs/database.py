@@ -54,3 +54,10 @@ class Database(Construct):
             removal_policy=RemovalPolicy.SNAPSHOT if prod else RemovalPolicy.DESTROY,
         )
         self.secret = self.cluster.secret
+
+    def admit(self, security_group: ec2.ISecurityGroup) -> None:
+        """Let ``security_group`` (and nothing else) reach PostgreSQL. A literal port, not the
+        cluster's Endpoint.Port token, so the template states what is open."""
+        self.security_group.add_ingress_rule(
+            ec2.Peer.security_group_id(security_group.security_group_id), ec2.Port.tcp(PORT),
+            "PostgreSQL from the service")
