@@ -45,6 +45,7 @@ class PaymentApiStack(Stack):
                           arch=s["service_arch"], image=s["container_image"], container_port=s["container_port"],
                           log_retention_days=s["log_retention_days"], environment_suffix=s["environment_suffix"])
         database.admit(service.security_group)
+        network.admit_to_endpoints(service.security_group)
         scheme = "https" if s["listener_protocol"] == "HTTPS" else "http"
         host = s["domain_name"] if s["listener_protocol"] == "HTTPS" else ingress.load_balancer.load_balancer_dns_name
         CfnOutput(self, "AlbUrl", value=f"{scheme}://{host}")

@@ -31,7 +31,12 @@ from infrakit.scenario import load_scenario, validate_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON = PROJECT_ROOT / "cdk.json"
-DEFAULT_CACHE_DIR = PROJECT_ROOT / ".infrakit-cache" / "synth"
+
+
+def default_cache_dir() -> Path:
+    """``$INFRAKIT_CACHE_DIR/synth`` if set, else ``.infrakit-cache/synth`` in the project."""
+    root = os.environ.get("INFRAKIT_CACHE_DIR")
+    return (Path(root) if root else PROJECT_ROOT / ".infrakit-cache") / "synth"
 
 # Scenario keys that shape the template; usage, horizon and policy keys do not.
 INFRA_KEYS: tuple[str, ...] = (
@@ -95,13 +100,17 @@ def add_stack(app, scenario: Mapping[str, Any]):
 
     from infra_lib.stack import PaymentApiStack, stack_name
 
-    return PaymentApiStack(
+    from infra_lib.nag import acknowledge
+
+    stack = PaymentApiStack(
         app, stack_name(scenario), scenario=scenario,
         env=cdk.Environment(region=scenario["region"]),
         # No bootstrap roles or version rule: the CLI deploys with the caller's credentials,
         # which is also what the local emulator accepts.
         synthesizer=cdk.CliCredentialsStackSynthesizer(),
     )
+    acknowledge(stack, scenario)
+    return stack
 
 
 def _synth_into(scenario: Mapping[str, Any], outdir: Path) -> tuple[str, dict]:
@@ -113,7 +122,7 @@ def _synth_into(scenario: Mapping[str, Any], outdir: Path) -> tuple[str, dict]:
     return stack.stack_name, assembly.get_stack_by_name(stack.stack_name).template
 
 
-def synth_many(scenarios: Sequence[Mapping[str, Any]], *, cache_dir: Path | None = DEFAULT_CACHE_DIR,
+def synth_many(scenarios: Sequence[Mapping[str, Any]], *, cache: bool = True, cache_dir: Path | None = None,
                out_dir: Path | None = None) -> list[SynthResult]:
     """Synthesize every scenario in this process; cached templates are read, not rebuilt.
 
@@ -129,9 +138,11 @@ def synth_many(scenarios: Sequence[Mapping[str, Any]], *, cache_dir: Path | None
             problems.extend(f"{scenario.get('name', '?')}: {p}" for p in exc.problems)
     if problems:
         raise InputError(problems)
+    if cache and cache_dir is None:
+        cache_dir = default_cache_dir()
     results = []
     for scenario in checked:
-        result = _synth_one(scenario, cache_dir)
+        result = _synth_one(scenario, cache_dir if cache else None)
         if out_dir is not None:
             target = Path(out_dir) if len(checked) == 1 else Path(out_dir) / result.stack_name
             result = _copy_assembly(result, target)
@@ -139,10 +150,10 @@ def synth_many(scenarios: Sequence[Mapping[str, Any]], *, cache_dir: Path | None
     return results
 
 
-def synth(scenario: Mapping[str, Any], *, cache_dir: Path | None = DEFAULT_CACHE_DIR,
+def synth(scenario: Mapping[str, Any], *, cache: bool = True, cache_dir: Path | None = None,
           out_dir: Path | None = None) -> SynthResult:
     """Synthesize one scenario: the template dict and its cloud assembly directory."""
-    return synth_many([scenario], cache_dir=cache_dir, out_dir=out_dir)[0]
+    return synth_many([scenario], cache=cache, cache_dir=cache_dir, out_dir=out_dir)[0]
 
 
 def _synth_one(scenario: Mapping[str, Any], cache_dir: Path | None) -> SynthResult:

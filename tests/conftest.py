@@ -5,7 +5,11 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+import itertools
+
 import pytest
+
+from infrakit.scenario import validate_scenario
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +21,12 @@ ZERO_USAGE = {
     "aurora_storage_gb": 0, "aurora_io_million_requests_per_month": 0, "aurora_backup_gb": 0,
     "log_ingest_gb_per_month": 0,
 }
+
+
+@pytest.fixture(autouse=True)
+def _isolated_synth_cache(tmp_path_factory, monkeypatch):
+    """Tests never read or write the project's own synth cache."""
+    monkeypatch.setenv("INFRAKIT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "infrakit-cache"))
 
 
 def pytest_addoption(parser):
@@ -41,3 +51,31 @@ def golden(request):
             pytest.fail(f"{name} differs from the golden file (pytest --update-golden to accept):\n{diff}")
 
     return check
+
+
+ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/payment-api:1.4"
+HTTPS = {"listener_protocol": "HTTPS", "domain_name": "api.payments.acme.io", "hosted_zone_name": "acme.io",
+         "hosted_zone_id": "Z0123456789ABC"}
+
+
+def sample_grid():
+    """All NAT strategies x 2 and 3 AZs x both storage types x 0 and 2 readers x HTTP/HTTPS."""
+    scenarios = []
+    for i, (nat, azs, storage, readers, protocol) in enumerate(itertools.product(
+            ["per_az", "single", "regional", "none"], [2, 3], ["standard", "io_optimized"], [0, 2], ["HTTP", "HTTPS"])):
+        raw = {"nat_strategy": nat, "az_count": azs, "storage_type": storage, "reader_count": readers,
+               "environment_suffix": f"grid{i}", "start_date": "2026-12-01", "container_image": ECR_IMAGE,
+               "engine_version": "16.8"}
+        if protocol == "HTTPS":
+            raw.update(HTTPS)
+        scenarios.append(validate_scenario(raw))
+    return scenarios
+
+
+@pytest.fixture(scope="session")
+def grid_results(tmp_path_factory):
+    from infra_lib.synth import synth_many
+
+    scenarios = sample_grid()
+    results = synth_many(scenarios, cache_dir=tmp_path_factory.mktemp("synth-cache"))
+    return list(zip(scenarios, results))

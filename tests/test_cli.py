@@ -125,3 +125,49 @@ def test_keys_lists_every_key(capsys):
 def test_console_script_is_installed():
     proc = subprocess.run([str(ROOT / ".venv" / "bin" / "infrakit"), "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("infrakit ")
+
+
+@pytest.mark.slow
+def test_synth_writes_assembly_and_cost_reads_the_template_back(capsys, tmp_path):
+    scenario = write(tmp_path, "s.yaml", "name: cli\nenvironment_suffix: cli\naz_count: 3\nnat_strategy: per_az\n"
+                                         "start_date: 2026-12-01\n")
+    out_dir = tmp_path / "cdk.out"
+    code, out, err = run(capsys, "synth", scenario, "--out", str(out_dir))
+    assert code == 0, err
+    template = out_dir / "PaymentApi-cli.template.json"
+    assert f"template: {template}" in out and "3  AWS::EC2::NatGateway" in out
+    assert (out_dir / "manifest.json").exists()
+    code, out, err = run(capsys, "cost", "--template", str(template), "--scenario", scenario, "--json")
+    assert code == 0, err
+    from_template = json.loads(out)
+    code, out, _ = run(capsys, "cost", scenario, "--json")
+    from_scenario = json.loads(out)
+    assert from_template["lines"] == from_scenario["lines"] and from_template["monthly_usd"] == from_scenario["monthly_usd"]
+    # Without a scenario: defaults for usage, the assembly's region, and the template's structure.
+    code, out, _ = run(capsys, "cost", "--template", str(template), "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["region"] == "us-east-1"
+    nat = [l for l in payload["lines"] if l["component"] == "NAT gateway"][0]
+    assert nat["quantity"] == 3 * 730
+    assert payload["availability"]["egress_survives_az_loss"] is True  # per-AZ NAT read from the template
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("{not json", "is not JSON"),
+    ('{"AWSTemplateFormatVersion": "2010-09-09"}', "is not a CloudFormation template"),
+])
+def test_cost_template_bad_input(capsys, tmp_path, text, fragment):
+    code, out, err = run(capsys, "cost", "--template", write(tmp_path, "t.json", text))
+    assert code == 2 and fragment in err and out == ""
+
+
+def test_cost_template_missing_file_and_no_arguments(capsys, tmp_path):
+    code, _, err = run(capsys, "cost", "--template", str(tmp_path / "nope.json"))
+    assert code == 2 and "template not found" in err
+    code, _, err = run(capsys, "cost")
+    assert code == 2 and "give a scenario file, or --template" in err
+
+
+def test_synth_bad_input_exits_2_before_jsii(capsys, tmp_path):
+    code, out, err = run(capsys, "synth", write(tmp_path, "s.yaml", 'engine_version: "15.3"\nnat_strategy: none\n'))
+    assert code == 2 and "15.3 is deprecated" in err and "public registry" in err and out == ""

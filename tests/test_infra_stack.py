@@ -1,7 +1,6 @@
 """The payment API stack synthesized from scenarios: structure, security, and the invariant
 that the cost read back from the template equals the scenario's cost, line by line."""
 
-import itertools
 import json
 
 import pytest
@@ -9,36 +8,9 @@ import pytest
 from cost_model import cost_scenario, cost_template
 from infrakit.errors import InputError
 from infrakit.scenario import validate_scenario
+from tests.conftest import HTTPS
 
 pytestmark = pytest.mark.slow
-
-ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/payment-api:1.4"
-HTTPS = {"listener_protocol": "HTTPS", "domain_name": "api.payments.acme.io", "hosted_zone_name": "acme.io",
-         "hosted_zone_id": "Z0123456789ABC"}
-
-
-def sample_grid():
-    """All NAT strategies x 2 and 3 AZs x both storage types x 0 and 2 readers x HTTP/HTTPS."""
-    scenarios = []
-    for i, (nat, azs, storage, readers, protocol) in enumerate(itertools.product(
-            ["per_az", "single", "regional", "none"], [2, 3], ["standard", "io_optimized"], [0, 2], ["HTTP", "HTTPS"])):
-        raw = {"nat_strategy": nat, "az_count": azs, "storage_type": storage, "reader_count": readers,
-               "environment_suffix": f"grid{i}", "start_date": "2026-12-01", "container_image": ECR_IMAGE,
-               "engine_version": "16.8"}
-        if protocol == "HTTPS":
-            raw.update(HTTPS)
-        scenarios.append(validate_scenario(raw))
-    return scenarios
-
-
-@pytest.fixture(scope="module")
-def grid_results(tmp_path_factory):
-    from infra_lib.synth import synth_many
-
-    scenarios = sample_grid()
-    results = synth_many(scenarios, cache_dir=tmp_path_factory.mktemp("synth-cache"))
-    return list(zip(scenarios, results))
-
 
 def find(results, **keys):
     return next(r for s, r in results if all(s[k] == v for k, v in keys.items()))
@@ -192,5 +164,5 @@ def test_bad_input_fails_before_synth(raw, fragment, monkeypatch):
 
     monkeypatch.setattr(synth_module, "_synth_one", lambda *a: pytest.fail("synthesis started on bad input"))
     with pytest.raises(InputError) as info:
-        synth_module.synth(raw, cache_dir=None)
+        synth_module.synth(raw, cache=False)
     assert fragment in str(info.value)

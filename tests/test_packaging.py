@@ -32,3 +32,16 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_make_test():
     ci = (ROOT / ".ci" / "run").read_text()
     commands = [l.strip() for l in ci.splitlines() if l.strip() and not l.startswith("#")]
     assert commands[-1] == "make test"
+
+
+def test_cdk_cli_is_pinned_on_the_2_1xxx_line_with_a_lock():
+    import json
+
+    package = json.loads((ROOT / "package.json").read_text())
+    version = package["devDependencies"]["aws-cdk"]
+    assert re.fullmatch(r"2\.1\d{3}\.\d+", version), version  # exact pin; npm's 3.0.0 is deprecated
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/aws-cdk"]["version"] == version
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    pins = {_name(r): r for r in pyproject["project"]["dependencies"]}
+    assert pins["aws-cdk-lib"].startswith("aws-cdk-lib==") and pins["cdk-nag"].startswith("cdk-nag==3.")

@@ -49,6 +49,9 @@ class Database(Construct):
             vpc_subnets=subnets,
             security_groups=[self.security_group],
             iam_authentication=True,
+            # PostgreSQL logs to CloudWatch Logs (no retention option here: CDK would add a
+            # Lambda-backed custom resource for it).
+            cloudwatch_logs_exports=["postgresql"],
             deletion_protection=prod,
             backup=rds.BackupProps(retention=Duration.days(30 if prod else 7)),
             removal_policy=RemovalPolicy.SNAPSHOT if prod else RemovalPolicy.DESTROY,

@@ -36,7 +36,10 @@ class Network(Construct):
             availability_zones=list(availability_zones),
             ip_addresses=ec2.IpAddresses.cidr("10.0.0.0/16"),
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
+                # Nothing launched there needs an automatic public address (the ALB and NAT
+                # gateways get theirs explicitly).
+                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24,
+                                        map_public_ip_on_launch=False),
                 ec2.SubnetConfiguration(name="private", subnet_type=private_type, cidr_mask=22),
             ],
             # The default-SG restriction is a Lambda-backed custom resource; the template must
@@ -45,9 +48,23 @@ class Network(Construct):
             **nat_options,
         )
         self.private_subnets = ec2.SubnetSelection(subnet_type=private_type)
+        self.endpoint_security_group: ec2.SecurityGroup | None = None
         if isolated:
             self.vpc.add_gateway_endpoint("S3", service=ec2.GatewayVpcEndpointAwsService.S3,
                                           subnets=[self.private_subnets])
+            # One closed group for the interface endpoints; ``admit_to_endpoints`` opens 443
+            # to the service alone (CDK's default would admit the whole VPC CIDR).
+            self.endpoint_security_group = ec2.SecurityGroup(
+                self, "EndpointSecurityGroup", vpc=self.vpc, allow_all_outbound=False,
+                description=f"payment-api-{environment_suffix} VPC endpoints: HTTPS from the service only")
             for name, service in NO_NAT_INTERFACE_ENDPOINTS.items():
                 self.vpc.add_interface_endpoint(name, service=service, subnets=self.private_subnets,
-                                                private_dns_enabled=True)
+                                                private_dns_enabled=True, open=False,
+                                                security_groups=[self.endpoint_security_group])
+
+    def admit_to_endpoints(self, security_group: ec2.ISecurityGroup) -> None:
+        """Let ``security_group`` reach the interface endpoints on 443 (no-op with NAT egress)."""
+        if self.endpoint_security_group is not None:
+            self.endpoint_security_group.add_ingress_rule(
+                ec2.Peer.security_group_id(security_group.security_group_id), ec2.Port.tcp(443),
+                "HTTPS from the service to the VPC endpoints")

@@ -60,7 +60,9 @@ class Service(Construct):
         self.service = ecs.FargateService(
             self, "Service", cluster=cluster, task_definition=task, desired_count=desired_count,
             service_name=f"payment-api-{environment_suffix}", security_groups=[self.security_group],
-            vpc_subnets=subnets, assign_public_ip=False, circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True))
+            vpc_subnets=subnets, assign_public_ip=False, circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
+            # A payment API keeps full capacity through deployments: new tasks start before old stop.
+            min_healthy_percent=100, max_healthy_percent=200)
         # add_targets lets the ALB's security group reach the container port, and nothing else.
         listener.add_targets("Api", port=container_port, protocol=elbv2.ApplicationProtocol.HTTP,
                              targets=[self.service], health_check=elbv2.HealthCheck(path="/"))
