@@ -14,10 +14,6 @@ from infra_lib.constructs.service import Service
 from infrakit.catalogs import region_catalog
 
 
-def stack_name(scenario: Mapping[str, Any]) -> str:
-    return f"PaymentApi-{scenario['environment_suffix']}"
-
-
 def availability_zones(scenario: Mapping[str, Any]) -> list[str]:
     """Real AZ names for the region, from the catalog: never CDK's dummy1a placeholders."""
     return list(region_catalog()[scenario["region"]].availability_zones[: scenario["az_count"]])

@@ -47,6 +47,10 @@ INFRA_KEYS: tuple[str, ...] = (
 )
 
 
+def stack_name(scenario: Mapping[str, Any]) -> str:
+    return f"PaymentApi-{scenario['environment_suffix']}"
+
+
 @dataclass(frozen=True)
 class SynthResult:
     stack_name: str
@@ -98,7 +102,7 @@ def add_stack(app, scenario: Mapping[str, Any]):
     """Add the payment API stack for ``scenario`` to a CDK ``app``."""
     import aws_cdk as cdk
 
-    from infra_lib.stack import PaymentApiStack, stack_name
+    from infra_lib.stack import PaymentApiStack
 
     from infra_lib.nag import acknowledge
 
@@ -157,8 +161,6 @@ def synth(scenario: Mapping[str, Any], *, cache: bool = True, cache_dir: Path | 
 
 
 def _synth_one(scenario: Mapping[str, Any], cache_dir: Path | None) -> SynthResult:
-    from infra_lib.stack import stack_name
-
     name = stack_name(scenario)
     if cache_dir is None:
         outdir = Path(tempfile.mkdtemp(prefix="infrakit-synth-"))

@@ -166,3 +166,19 @@ def test_bad_input_fails_before_synth(raw, fragment, monkeypatch):
     with pytest.raises(InputError) as info:
         synth_module.synth(raw, cache=False)
     assert fragment in str(info.value)
+
+
+def test_cache_hit_does_not_start_jsii(tmp_path):
+    """A cached template is served without importing aws_cdk (no Node start-up)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys\nfrom infra_lib.synth import synth\nfrom infrakit.scenario import validate_scenario\n"
+            "r = synth(validate_scenario({'environment_suffix': 'warm'}), cache_dir=sys.argv[1])\n"
+            "print(r.cached, 'aws_cdk' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    second = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert first.stdout.split() == ["False", "True"], first.stderr
+    assert second.stdout.split() == ["True", "False"], second.stderr
