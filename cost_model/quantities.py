@@ -18,7 +18,8 @@ USAGE_COLUMNS = (
 )
 
 # Interface endpoints the service needs when it has no NAT: ECR API, ECR Docker, CloudWatch
-# Logs, Secrets Manager (S3 uses a free gateway endpoint for the image layers).
+# Logs, Secrets Manager (S3 uses a free gateway endpoint for the image layers). The stack's
+# list is infra_lib/constructs/network.py; the scenario-vs-template cost test keeps them equal.
 NO_NAT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 
 

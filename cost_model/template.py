@@ -8,7 +8,6 @@ from a scenario or the scenario defaults.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -130,10 +129,6 @@ def structure_from_template(template: Mapping[str, Any]) -> dict[str, Any]:
         "log_group_count": column(len(log_groups), np.int64),
         "log_retention_days": column(retention, np.int64),
     }
-
-
-def resource_type_counts(template: Mapping[str, Any]) -> dict[str, int]:
-    return dict(sorted(Counter(r.get("Type", "") for r in template["Resources"].values()).items()))
 
 
 def implied_scenario_keys(structure: Mapping[str, Any]) -> dict[str, Any]:
