@@ -74,11 +74,23 @@ def _price_reasons(priced: PricedBill) -> np.ndarray:
     bad_rows = np.flatnonzero(~priced.priceable)
     if len(bad_rows) == 0:
         return reasons
-    region_codes = np.asarray(pd.Categorical(priced.bill["region"]).codes)[bad_rows]
-    which_type = np.column_stack([np.where(missing, p.usage_type_index[bad_rows] + 1, 0)
-                                  for p, missing in zip(priced.priced, priced.missing[bad_rows].T)])
-    keys = np.column_stack([region_codes, which_type])
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    # One integer key per row: region, then which usage type each line lacks (mixed radix,
+    # over the lines that lack a price anywhere), so np.unique runs on a flat array.
+    region = pd.Categorical(priced.bill["region"])
+    missing = priced.missing[bad_rows]
+    columns = [np.asarray(region.codes, dtype=np.int64)[bad_rows]]
+    radices = [len(region.categories)]
+    for column in np.flatnonzero(missing.any(axis=0)):
+        component = priced.priced[column]
+        columns.append(np.where(missing[:, column], component.usage_type_index[bad_rows] + 1, 0))
+        radices.append(len(component.component.usage_types) + 1)
+    if np.prod(np.array(radices, dtype=float)) < 2.0**62:
+        keys = columns[0]
+        for values, radix in zip(columns[1:], radices[1:]):
+            keys = keys * radix + values
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    else:  # too many combinations for one integer: unique rows instead (slower, same result)
+        _, first, inverse = np.unique(np.column_stack(columns), axis=0, return_index=True, return_inverse=True)
     texts = [priced.missing_reason(row) for row in bad_rows[first]]
     reasons[bad_rows] = np.array(texts, dtype=object)[inverse.ravel()]
     return reasons

@@ -63,6 +63,8 @@ class EngineCatalog:
     majors: dict[str, MajorVersion]
     minors: dict[str, MinorVersion]
     instance_vcpus: dict[str, int]
+    # class -> {major: minimum minor}; a class absent here has no known version constraint.
+    instance_min_versions: dict[str, dict[str, str]]
 
     def major_of(self, version: str) -> str:
         return version.split(".")[0]
@@ -94,6 +96,21 @@ class EngineCatalog:
             newest = max(lts, key=lambda m: version_key(m.version))
             picks.append(f"{newest.version} (latest LTS)")
         return picks
+
+    def instance_class_problem(self, instance_class: str, version: str) -> str | None:
+        """Why ``instance_class`` cannot run Aurora PostgreSQL ``version``, or None."""
+        minimums = self.instance_min_versions.get(instance_class)
+        if not minimums:
+            return None
+        major = self.major_of(version)
+        offered = ", ".join(f"{v}+" for v in sorted(minimums.values(), key=version_key))
+        if major not in minimums:
+            return (f"instance_class: {instance_class} is not offered for Aurora PostgreSQL {major}.x (it runs "
+                    f"{offered}); choose another class or engine version.")
+        if version_key(version) < version_key(minimums[major]):
+            return (f"instance_class: {instance_class} needs Aurora PostgreSQL {minimums[major]} or later in the "
+                    f"{major}.x line; engine_version is {version}. Upgrade the engine or choose another class.")
+        return None
 
     def version_problem(self, version: str) -> str | None:
         """A sentence saying why ``version`` cannot be created, or None when it can."""
@@ -167,6 +184,8 @@ def engine_catalog() -> EngineCatalog:
                 evidence=row.get("evidence"),
             )
         vcpus = {name: int(spec["vcpu"]) for name, spec in raw["instance_classes"].items()}
+        minimums = {name: {str(v).split(".")[0]: str(v) for v in spec.get("min_versions") or []}
+                    for name, spec in raw["instance_classes"].items()}
         return EngineCatalog(
             engine=raw["engine"],
             snapshot_date=_date(raw["snapshot_date"]),
@@ -174,6 +193,7 @@ def engine_catalog() -> EngineCatalog:
             majors=majors,
             minors=minors,
             instance_vcpus=vcpus,
+            instance_min_versions={k: v for k, v in minimums.items() if v},
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"engine catalog infrakit/data/aurora_postgresql.yaml is malformed: {exc!r}") from exc

@@ -392,6 +392,10 @@ def _rule_io_optimized_minimum(row: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _rule_instance_class_offered(row: Mapping[str, Any]) -> str | None:
+    return engine_catalog().instance_class_problem(row["instance_class"], row["engine_version"])
+
+
 PRIVATE_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/")
 
 
@@ -411,6 +415,7 @@ RULES: tuple[Rule, ...] = (
     Rule("certificate-source", ("listener_protocol", "domain_name", "hosted_zone_name", "hosted_zone_id",
                                 "certificate_arn", "region"), "deployable", _rule_certificate_source),
     Rule("engine-version-creatable", ("engine_version",), "deployable", _rule_engine_version),
+    Rule("instance-class-offered", ("instance_class", "engine_version"), "deployable", _rule_instance_class_offered),
     Rule("io-optimized-minimum", ("storage_type", "engine_version"), "deployable", _rule_io_optimized_minimum),
     Rule("no-egress-needs-private-ecr", ("nat_strategy", "container_image"), "deployable", _rule_no_egress_image),
 )

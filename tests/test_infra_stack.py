@@ -31,9 +31,13 @@ def test_cost_from_template_equals_cost_from_scenario_line_by_line(grid_results)
 @pytest.mark.parametrize("nat,azs,nat_gateways,eips", [
     ("per_az", 3, 3, 3), ("per_az", 2, 2, 2), ("single", 3, 1, 1), ("regional", 3, 1, 0), ("none", 2, 0, 0)])
 def test_nat_gateways_eips_and_subnets(grid_results, nat, azs, nat_gateways, eips):
+    from aws_cdk.assertions import Template
+
     template = find(grid_results, nat_strategy=nat, az_count=azs).template
-    assert len(resources(template, "AWS::EC2::NatGateway")) == nat_gateways
-    assert len(resources(template, "AWS::EC2::EIP")) == eips
+    assertions = Template.from_json(template)
+    assertions.resource_count_is("AWS::EC2::NatGateway", nat_gateways)
+    assertions.resource_count_is("AWS::EC2::EIP", eips)
+    assertions.resource_count_is("AWS::EC2::Subnet", 2 * azs)
     subnets = resources(template, "AWS::EC2::Subnet").values()
     assert len(subnets) == 2 * azs
     zones = sorted({s["Properties"]["AvailabilityZone"] for s in subnets})
@@ -131,6 +135,12 @@ def test_deletion_policy_by_environment(tmp_path):
     dev, prod = synth_many([validate_scenario({"environment": "dev", "environment_suffix": "dpdev"}),
                             validate_scenario({"environment": "prod", "environment_suffix": "dpprod"})],
                            cache_dir=tmp_path)
+    from aws_cdk.assertions import Match, Template
+
+    Template.from_json(prod.template).has_resource("AWS::RDS::DBCluster", {
+        "DeletionPolicy": "Snapshot", "Properties": Match.object_like({"DeletionProtection": True,
+                                                                       "StorageEncrypted": True})})
+    Template.from_json(dev.template).has_resource("AWS::RDS::DBCluster", {"DeletionPolicy": "Delete"})
     (dev_cluster,) = resources(dev.template, "AWS::RDS::DBCluster").values()
     (prod_cluster,) = resources(prod.template, "AWS::RDS::DBCluster").values()
     assert dev_cluster["DeletionPolicy"] == "Delete" and not dev_cluster["Properties"].get("DeletionProtection")
