@@ -63,7 +63,7 @@ class EngineCatalog:
     majors: dict[str, MajorVersion]
     minors: dict[str, MinorVersion]
     instance_vcpus: dict[str, int]
-    # class -> {major: minimum minor}; a class absent here has no known version constraint.
+    # class -> {major: minimum minor}; a major absent for a class is unverified, not refused.
     instance_min_versions: dict[str, dict[str, str]]
 
     def major_of(self, version: str) -> str:
@@ -99,14 +99,10 @@ class EngineCatalog:
 
     def instance_class_problem(self, instance_class: str, version: str) -> str | None:
         """Why ``instance_class`` cannot run Aurora PostgreSQL ``version``, or None."""
-        minimums = self.instance_min_versions.get(instance_class)
-        if not minimums:
-            return None
+        minimums = self.instance_min_versions.get(instance_class, {})
         major = self.major_of(version)
-        offered = ", ".join(f"{v}+" for v in sorted(minimums.values(), key=version_key))
-        if major not in minimums:
-            return (f"instance_class: {instance_class} is not offered for Aurora PostgreSQL {major}.x (it runs "
-                    f"{offered}); choose another class or engine version.")
+        if major not in minimums:  # unverified for this major: the catalog's table predates it
+            return None
         if version_key(version) < version_key(minimums[major]):
             return (f"instance_class: {instance_class} needs Aurora PostgreSQL {minimums[major]} or later in the "
                     f"{major}.x line; engine_version is {version}. Upgrade the engine or choose another class.")

@@ -204,3 +204,11 @@ def test_hostile_yaml_is_bad_input_not_a_crash(tmp_path, text, fragment):
 def test_null_start_date_in_a_grid_means_the_default():
     grid = validate_grid({"start_date": [None, "2028-03-01"]})
     assert grid.axes["start_date"][0] == defaults()["start_date"]
+
+
+def test_instance_class_needs_its_minimum_engine_minor():
+    (problem,) = deployability_problems(validate_scenario({"instance_class": "db.r7g.large", "engine_version": "14.6"}))
+    assert "db.r7g.large needs Aurora PostgreSQL 14.7 or later" in problem
+    assert deployability_problems(validate_scenario({"instance_class": "db.r7g.large", "engine_version": "14.17"})) == []
+    # Majors the catalog's copy of AWS's table predates are not refused.
+    assert deployability_problems(validate_scenario({"instance_class": "db.r6g.large", "engine_version": "17.7"})) == []
