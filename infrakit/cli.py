@@ -177,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="list the scenario keys with defaults and meanings")
     keys.add_argument("--markdown", action="store_true")
     keys.set_defaults(func=cmd_keys)
+
+    # Subcommands that live in their own modules (one module per job): each exposes
+    # add_parsers(sub), which adds its parsers with set_defaults(func=...).
+    from infrakit import deploy_cli, preflight_cli, report_cli
+
+    for module in (preflight_cli, deploy_cli, report_cli):
+        module.add_parsers(sub)
     return parser
 
 
