@@ -127,17 +127,22 @@ def _synth_into(scenario: Mapping[str, Any], outdir: Path) -> tuple[str, dict]:
 
 
 def synth_many(scenarios: Sequence[Mapping[str, Any]], *, cache: bool = True, cache_dir: Path | None = None,
-               out_dir: Path | None = None) -> list[SynthResult]:
+               out_dir: Path | None = None, check_deployable: bool = True) -> list[SynthResult]:
     """Synthesize every scenario in this process; cached templates are read, not rebuilt.
 
     Every scenario is checked first (all problems of all scenarios at once), so nothing slow
     starts on bad input. With ``out_dir`` the cloud assembly of each is also copied there
     (one subfolder per stack when there are several).
+
+    ``check_deployable=False`` still refuses bad input but lets through what only AWS would
+    refuse (a deprecated engine version, say): preflight needs that template to report on,
+    and a deploy with ``--override-preflight`` needs it to show AWS's own failure.
     """
+    kinds = ("input", "deployable") if check_deployable else ("input",)
     checked, problems = [], []
     for scenario in scenarios:
         try:
-            checked.append(deployable_scenario(scenario))
+            checked.append(validate_scenario(dict(scenario), rule_kinds=kinds))
         except InputError as exc:
             problems.extend(f"{scenario.get('name', '?')}: {p}" for p in exc.problems)
     if problems:
@@ -155,9 +160,10 @@ def synth_many(scenarios: Sequence[Mapping[str, Any]], *, cache: bool = True, ca
 
 
 def synth(scenario: Mapping[str, Any], *, cache: bool = True, cache_dir: Path | None = None,
-          out_dir: Path | None = None) -> SynthResult:
+          out_dir: Path | None = None, check_deployable: bool = True) -> SynthResult:
     """Synthesize one scenario: the template dict and its cloud assembly directory."""
-    return synth_many([scenario], cache=cache, cache_dir=cache_dir, out_dir=out_dir)[0]
+    return synth_many([scenario], cache=cache, cache_dir=cache_dir, out_dir=out_dir,
+                      check_deployable=check_deployable)[0]
 
 
 def _synth_one(scenario: Mapping[str, Any], cache_dir: Path | None) -> SynthResult:
