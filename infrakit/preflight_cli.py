@@ -1,7 +1,175 @@
-"""`infrakit preflight` subcommands (wired into infrakit.cli.build_parser)."""
+"""`infrakit preflight`: the seed's deployment failures, caught before deploy, on any CDK app.
+
+Exit codes: 1 when any unsuppressed error, 0 otherwise, 2 on bad input.
+"""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def add_parsers(sub) -> None:
     """Adds this module's subcommands to the `infrakit` parser."""
+    parser = sub.add_parser(
+        "preflight", help="check a scenario, template or cloud assembly for what would fail at deploy",
+        description="Checks a synthesized CloudFormation template against the dated catalogs (offline) or "
+                    "the AWS APIs (live): engine version, certificate domain, Elastic IP quota, security "
+                    "groups vs listeners, NAT layout, encryption, public databases, custom resources; "
+                    "cfn-lint runs on the same template. Exit 1 on any error, 2 on bad input.")
+    parser.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?", help="synthesize and check this scenario")
+    parser.add_argument("--template", metavar="TEMPLATE.json", help="check this template (JSON or YAML)")
+    parser.add_argument("--assembly", metavar="CDK_OUT_DIR", help="check a cloud assembly (cdk.out)")
+    parser.add_argument("--stack", metavar="NAME", help="with --assembly: the stack to check when it holds several")
+    parser.add_argument("--region", help="target region for --template/--assembly (default: the assembly's, "
+                                         "else AWS_REGION, else us-east-1)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--live", dest="live", action="store_true", default=None,
+                      help="ask the AWS APIs (your credentials, or AWS_ENDPOINT_URL)")
+    mode.add_argument("--offline", dest="live", action="store_false",
+                      help="use the dated catalogs only (the default when no credentials are configured)")
+    parser.add_argument("--environment", help="prod, dev, ... for --template/--assembly (default: from tags or "
+                                              "the stack name)")
+    parser.add_argument("--suppress", action="append", default=[], metavar="RULE[:LogicalId]=REASON",
+                        help="keep a finding but do not fail on it; the reason (10+ characters) is reported")
+    parser.add_argument("--no-cfn-lint", dest="cfn_lint", action="store_false", help="skip the cfn-lint stage")
+    parser.add_argument("--rules", action="store_true", help="list the rules (id, title, rationale, source)")
+    parser.add_argument("--json", action="store_true",
+                        help='print {"passed", "data_source", "findings": [{"rule_id", "severity", "resource", '
+                             '"message", "fix", "source"}]}')
+    parser.set_defaults(func=cmd_preflight)
+
+
+def cmd_preflight(args) -> int:
+    from infrakit.errors import InputError
+
+    if args.rules:
+        return _print_rules(args.json)
+    given = [name for name, value in (("SCENARIO.yaml", args.scenario), ("--template", args.template),
+                                      ("--assembly", args.assembly)) if value]
+    if len(given) != 1:
+        raise InputError([f"give exactly one of SCENARIO.yaml, --template TEMPLATE.json or --assembly CDK_OUT_DIR "
+                          f"(got {', '.join(given) if given else 'none'})"])
+    problems = []
+    if args.scenario and (args.region or args.environment):
+        problems.append("--region and --environment go with --template/--assembly; for a scenario, set region: "
+                        "and environment: in its file.")
+    if args.stack and not args.assembly:
+        problems.append("--stack goes with --assembly.")
+    if problems:
+        raise InputError(problems)
+    from infra_lib.preflight import parse_suppressions
+
+    parse_suppressions(args.suppress)  # bad reasons are bad input, before any work
+    from infrakit import preflight as kit
+
+    live = kit.resolve_mode(live=args.live)
+    if args.live and not (kit.credentials_available() or _endpoint()):
+        raise InputError(["--live: no AWS credentials found (environment, AWS_PROFILE or ~/.aws) and no "
+                          "AWS_ENDPOINT_URL; configure credentials, or run with --offline."])
+    if args.scenario:
+        from infrakit.scenario import load_scenario
+
+        scenario = load_scenario(args.scenario)
+        report = kit.preflight_scenario(scenario, live=live, suppress=args.suppress, cfn_lint=args.cfn_lint)
+        subject = f"scenario {args.scenario} (stack {report.stack})"
+    else:
+        if args.region:
+            kit.check_region(args.region)  # before reading anything
+        if args.template:
+            template = kit.load_template_file(args.template)
+            from cost_model.template import region_from_assembly
+
+            assembly_region = region_from_assembly(args.template) if Path(args.template).is_file() else None
+            stack_name = Path(args.template).name.removesuffix(".json").removesuffix(".template")
+            subject = f"template {args.template}"
+        else:
+            stacks = kit.assembly_stacks(args.assembly)
+            stack = kit.choose_stack(stacks, args.stack, args.assembly)
+            template = kit.load_template_file(stack.template_path)
+            assembly_region, stack_name = stack.region, stack.name
+            subject = f"stack {stack.name} in {args.assembly}"
+        region, region_from = _region(args.region, assembly_region)
+        kit.check_region(region)
+        report = kit.preflight_template(template, region=region, live=live, suppress=args.suppress,
+                                        environment=args.environment, stack_name=stack_name, cfn_lint=args.cfn_lint)
+        report.data_source["region_from"] = region_from
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(render_text(report, subject), end="")
+    return EXIT_OK if report.passed else EXIT_FAILURE
+
+
+def _endpoint() -> str | None:
+    import os
+
+    return os.environ.get("AWS_ENDPOINT_URL")
+
+
+def _region(flag: str | None, assembly_region: str | None) -> tuple[str, str]:
+    import os
+
+    if flag:
+        return flag, "--region"
+    if assembly_region:
+        return assembly_region, "the cloud assembly's manifest"
+    for var in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if os.environ.get(var):
+            return os.environ[var], var
+    return "us-east-1", "default (no --region, no region in the assembly, no AWS_REGION)"
+
+
+def render_text(report, subject: str) -> str:
+    source = report.data_source
+    mode = source.get("mode")
+    where = (f"live APIs in {source['region']} at {source.get('at')}" if mode == "live" else
+             f"offline catalogs (engine catalog snapshot {source.get('engine_catalog_snapshot')}), region "
+             f"{source['region']}")
+    lines = [f"Preflight of {subject}", f"Data: {where}; environment: {source.get('environment') or 'unknown'}"]
+    if mode == "offline":
+        lines.append(f"Note: {source.get('note')}")
+    active = [f for f in report.findings if not f.suppressed]
+    for severity in ("error", "warning", "info"):
+        group = [f for f in active if f.severity == severity]
+        if not group:
+            continue
+        lines.append("")
+        lines.append(f"{severity.upper()}S ({len(group)})" if severity != "info" else f"INFO ({len(group)})")
+        for finding in group:
+            lines.append(f"  [{finding.rule_id}] {finding.resource or '(template)'}")
+            lines.append(f"    {finding.message}")
+            lines.append(f"    fix: {finding.fix}")
+            lines.append(f"    source: {finding.source}")
+    suppressed = [f for f in report.findings if f.suppressed]
+    if suppressed:
+        lines.append("")
+        lines.append(f"SUPPRESSED ({len(suppressed)})")
+        by_reason: dict[tuple[str, str], int] = {}
+        for finding in suppressed:
+            key = (finding.rule_id, finding.suppression_reason or "")
+            by_reason[key] = by_reason.get(key, 0) + 1
+        for (rule_id, reason), count in by_reason.items():
+            lines.append(f"  [{rule_id}] x{count}: {reason}")
+    counts = {s: sum(1 for f in active if f.severity == s) for s in ("error", "warning", "info")}
+    verdict = "PASSED" if report.passed else "FAILED"
+    lines.append("")
+    lines.append(f"{verdict}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info, "
+                 f"{len(suppressed)} suppressed")
+    return "\n".join(lines) + "\n"
+
+
+def _print_rules(as_json: bool) -> int:
+    from infra_lib.preflight import rule_catalogue
+
+    rules = rule_catalogue()
+    if as_json:
+        print(json.dumps(rules, indent=2))
+    else:
+        for rule in rules:
+            print(f"{rule['id']}: {rule['title']}\n  why: {rule['rationale']}\n  source: {rule['source_url']}")
+    sys.stdout.flush()
+    return EXIT_OK

@@ -335,9 +335,18 @@ def _rule_https_needs_domain(row: Mapping[str, Any]) -> str | None:
     return None
 
 
+def reserved_domain_problem(domain: str) -> str | None:
+    """Why no one can own ``domain`` (RFC 2606/6761), or None. Shared with preflight."""
+    domain = domain.lower().rstrip(".")
+    for reserved in RESERVED_DOMAINS:
+        if domain == reserved or domain.endswith("." + reserved):
+            return f"{domain} is under {reserved}, reserved by RFC 2606/6761."
+    return None
+
+
 def _rule_reserved_domain(row: Mapping[str, Any]) -> str | None:
     domain = row["domain_name"]
-    if domain and any(domain == d or domain.endswith("." + d) for d in RESERVED_DOMAINS):
+    if domain and reserved_domain_problem(domain):
         return (f"domain_name: {domain!r} is under a reserved domain (RFC 2606/6761); no one can own it, so a "
                 f"DNS-validated certificate never validates. Use a domain your account's Route 53 zone holds, "
                 f"or listener_protocol: HTTP.")

@@ -1,0 +1,255 @@
+"""Where preflight's verdicts come from: the dated catalogs (offline) or the AWS APIs (live).
+
+Both classes answer the same questions, and every answer carries its ``source``: the API
+call, region and time, or the catalog file and its snapshot date. A live call that fails
+(access denied, throttled, an endpoint the emulator lacks) is not a crash: the answer is
+``None`` with the reason, and the rule reports the check as not verified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from infrakit.catalogs import engine_catalog, version_key
+
+# EC2-VPC Elastic IPs per region: quota code and default (AWS VPC user guide, "Amazon VPC quotas").
+EIP_QUOTA_CODE = "L-0263D0A3"
+EIP_DEFAULT_QUOTA = 5
+CATALOG_FILE = "infrakit/data/aurora_postgresql.yaml"
+
+
+@dataclass(frozen=True)
+class VersionVerdict:
+    status: str  # "available" | "deprecated" | "unknown" | "unverified"
+    suggestions: tuple[str, ...]
+    source: str
+    detail: str | None = None  # evidence (catalog) or the error of a failed live call
+
+
+@dataclass(frozen=True)
+class Zone:
+    zone_id: str
+    name: str  # without the trailing dot
+    private: bool
+    name_servers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A fact with where it came from; ``value`` None means unknown (``detail`` says why)."""
+    value: Any
+    source: str
+    detail: str | None = None
+    assumed: bool = False
+
+
+def _catalog_source() -> str:
+    return f"catalog {CATALOG_FILE}, snapshot {engine_catalog().snapshot_date.isoformat()}"
+
+
+class OfflineFacts:
+    mode = "offline"
+
+    def __init__(self, region: str):
+        self.region = region
+
+    def data_source(self) -> dict[str, Any]:
+        catalog = engine_catalog()
+        return {
+            "mode": "offline",
+            "region": self.region,
+            "engine_catalog": CATALOG_FILE,
+            "engine_catalog_snapshot": catalog.snapshot_date.isoformat(),
+            "note": "offline: engine versions and instance classes from the dated catalog; no account data "
+                    "(hosted zones, allocated Elastic IPs, quotas) was read. Run with --live to check them.",
+        }
+
+    def engine_version(self, engine: str, version: str) -> VersionVerdict:
+        catalog = engine_catalog()
+        if engine != catalog.engine:
+            return VersionVerdict("unverified", (), _catalog_source(),
+                                  f"the offline catalog covers {catalog.engine} only")
+        status = catalog.status(version)
+        evidence = catalog.minors[version].evidence if version in catalog.minors else None
+        suggestions = tuple(catalog.suggestions(version)) if status != "available" else ()
+        return VersionVerdict(status, suggestions, _catalog_source(), evidence)
+
+    def orderable(self, engine: str, version: str, instance_class: str) -> Answer:
+        catalog = engine_catalog()
+        if engine != catalog.engine:
+            return Answer(None, _catalog_source(), f"the offline catalog covers {catalog.engine} only")
+        if instance_class not in catalog.instance_vcpus and instance_class != "db.serverless":
+            return Answer(False, _catalog_source(), f"{instance_class} is not an Aurora PostgreSQL class "
+                                                    f"in the catalog")
+        problem = catalog.instance_class_problem(instance_class, version)
+        major = catalog.major_of(version)
+        verified = major in catalog.instance_min_versions.get(instance_class, {})
+        if problem:
+            return Answer(False, _catalog_source(), problem)
+        return Answer(True if verified else None, _catalog_source(),
+                      None if verified else f"the catalog's class table predates {major}.x for {instance_class}")
+
+    def hosted_zones_covering(self, domain: str) -> Answer:
+        return Answer(None, "offline: no account data", "hosted zones can only be read from the account (--live)")
+
+    def elastic_ips(self) -> tuple[Answer, Answer]:
+        allocated = Answer(0, "offline: assumed none allocated", assumed=True)
+        quota = Answer(EIP_DEFAULT_QUOTA, f"offline: AWS default quota {EIP_QUOTA_CODE}", assumed=True)
+        return allocated, quota
+
+
+class LiveFacts:
+    """boto3 against the user's account, or whatever ``AWS_ENDPOINT_URL`` points at."""
+
+    mode = "live"
+
+    def __init__(self, region: str, session=None, now: dt.datetime | None = None):
+        import boto3
+
+        self.region = region
+        self.session = session or boto3.session.Session(region_name=region)
+        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self._clients: dict[str, Any] = {}
+        self._engine_versions: dict[str, Answer] = {}
+
+    def client(self, service: str):
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, region_name=self.region)
+        return self._clients[service]
+
+    def _source(self, call: str) -> str:
+        return f"live {call} in {self.region} at {self.now.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+
+    def data_source(self) -> dict[str, Any]:
+        endpoint = None
+        try:
+            endpoint = self.client("sts").meta.endpoint_url
+        except Exception:  # noqa: BLE001 - only for the record
+            pass
+        return {
+            "mode": "live",
+            "region": self.region,
+            "at": self.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "endpoint": endpoint,
+            "engine_lifecycle": f"{CATALOG_FILE}, snapshot {engine_catalog().snapshot_date.isoformat()} "
+                                f"(support dates are not in the RDS API)",
+        }
+
+    def _versions(self, engine: str) -> Answer:
+        if engine not in self._engine_versions:
+            call = "rds:DescribeDBEngineVersions"
+            try:
+                versions: dict[str, str] = {}
+                paginator = self.client("rds").get_paginator("describe_db_engine_versions")
+                for page in paginator.paginate(Engine=engine, IncludeAll=True):
+                    for item in page.get("DBEngineVersions", []):
+                        versions[item["EngineVersion"]] = item.get("Status", "available")
+                self._engine_versions[engine] = Answer(versions, self._source(call))
+            except Exception as exc:  # noqa: BLE001 - reported as "not verified", never swallowed silently
+                self._engine_versions[engine] = Answer(None, self._source(call), _describe_error(exc))
+        return self._engine_versions[engine]
+
+    def engine_version(self, engine: str, version: str) -> VersionVerdict:
+        answer = self._versions(engine)
+        if answer.value is None:
+            return VersionVerdict("unverified", (), answer.source, answer.detail)
+        versions: dict[str, str] = answer.value
+        status = versions.get(version, "unknown")
+        if status not in ("available", "deprecated"):
+            status = "unknown" if version not in versions else "deprecated"
+        suggestions: tuple[str, ...] = ()
+        if status != "available":
+            suggestions = tuple(_live_suggestions(version, versions))
+        return VersionVerdict(status, suggestions, answer.source)
+
+    def orderable(self, engine: str, version: str, instance_class: str) -> Answer:
+        call = "rds:DescribeOrderableDBInstanceOptions"
+        try:
+            paginator = self.client("rds").get_paginator("describe_orderable_db_instance_options")
+            for page in paginator.paginate(Engine=engine, EngineVersion=version, DBInstanceClass=instance_class):
+                if page.get("OrderableDBInstanceOptions"):
+                    return Answer(True, self._source(call))
+            return Answer(False, self._source(call),
+                          f"{instance_class} is not orderable for {engine} {version} in {self.region}")
+        except Exception as exc:  # noqa: BLE001
+            return Answer(None, self._source(call), _describe_error(exc))
+
+    def hosted_zones_covering(self, domain: str) -> Answer:
+        """Every hosted zone whose name is the domain or one of its parent domains."""
+        call = "route53:ListHostedZonesByName"
+        labels = domain.rstrip(".").lower().split(".")
+        zones: list[Zone] = []
+        try:
+            route53 = self.client("route53")
+            for start in range(len(labels) - 1):  # never the bare TLD
+                suffix = ".".join(labels[start:]) + "."
+                kwargs: dict[str, Any] = {"DNSName": suffix}
+                while True:
+                    page = route53.list_hosted_zones_by_name(**kwargs)
+                    matched = [z for z in page.get("HostedZones", []) if z["Name"].lower() == suffix]
+                    zones.extend(Zone(zone_id=z["Id"].rsplit("/", 1)[-1], name=z["Name"].rstrip("."),
+                                      private=bool(z.get("Config", {}).get("PrivateZone", False)))
+                                 for z in matched)
+                    # Zones come sorted by name: once past the suffix, no more matches can follow.
+                    if not page.get("IsTruncated") or page.get("NextDNSName", "").lower() != suffix:
+                        break
+                    kwargs = {"DNSName": page["NextDNSName"], "HostedZoneId": page["NextHostedZoneId"]}
+            return Answer(zones, self._source(call))
+        except Exception as exc:  # noqa: BLE001
+            return Answer(None, self._source(call), _describe_error(exc))
+
+    def elastic_ips(self) -> tuple[Answer, Answer]:
+        try:
+            addresses = self.client("ec2").describe_addresses().get("Addresses", [])
+            allocated = Answer(sum(1 for a in addresses if a.get("Domain", "vpc") == "vpc"),
+                               self._source("ec2:DescribeAddresses"))
+        except Exception as exc:  # noqa: BLE001
+            allocated = Answer(None, self._source("ec2:DescribeAddresses"), _describe_error(exc))
+        quota = self._eip_quota()
+        return allocated, quota
+
+    def _eip_quota(self) -> Answer:
+        quotas = None
+        try:
+            quotas = self.client("service-quotas")
+            value = quotas.get_service_quota(ServiceCode="ec2", QuotaCode=EIP_QUOTA_CODE)["Quota"]["Value"]
+            return Answer(int(value), self._source(f"service-quotas:GetServiceQuota {EIP_QUOTA_CODE}"))
+        except Exception as applied_error:  # noqa: BLE001 - no applied value: fall back to AWS's default
+            try:
+                if quotas is None:
+                    raise applied_error
+                value = quotas.get_aws_default_service_quota(ServiceCode="ec2",
+                                                             QuotaCode=EIP_QUOTA_CODE)["Quota"]["Value"]
+                return Answer(int(value), self._source(f"service-quotas:GetAWSDefaultServiceQuota "
+                                                       f"{EIP_QUOTA_CODE}"))
+            except Exception as exc:  # noqa: BLE001
+                return Answer(EIP_DEFAULT_QUOTA, self._source("service-quotas"),
+                              f"quota not readable ({_describe_error(exc)}); assumed AWS's default "
+                              f"{EIP_DEFAULT_QUOTA}", assumed=True)
+
+
+def _live_suggestions(version: str, versions: dict[str, str]) -> list[str]:
+    """The catalog's LTS versions that the API says are available, and the latest available of the major."""
+    major = version.split(".")[0]
+    available = sorted((v for v, s in versions.items() if s == "available" and v.split(".")[0] == major
+                        and all(p.isdigit() for p in v.split("."))), key=version_key)
+    catalog = engine_catalog()
+    picks = [f"{v} (LTS)" for v in available if v in catalog.minors and catalog.minors[v].lts]
+    if available and not any(p.startswith(available[-1] + " ") for p in picks):
+        picks.append(f"{available[-1]} (latest {major}.x)")
+    if not picks:
+        every = sorted((v for v, s in versions.items() if s == "available"
+                        and all(p.isdigit() for p in v.split("."))), key=version_key)
+        if every:
+            picks.append(f"{every[-1]} (latest available)")
+    return picks
+
+
+def _describe_error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        error = response["Error"]
+        return f"{error.get('Code', type(exc).__name__)}: {error.get('Message', '')}".strip()
+    return f"{type(exc).__name__}: {exc}"
