@@ -139,11 +139,21 @@ def render_text(report, subject: str) -> str:
             continue
         lines.append("")
         lines.append(f"{severity.upper()}S ({len(group)})" if severity != "info" else f"INFO ({len(group)})")
+        shown: dict[str, int] = {}
         for finding in group:
+            # cfn-lint repeats one rule per resource (W3010 per subnet): show it once, count the rest.
+            if finding.check == "cfn-lint":
+                shown[finding.rule_id] = shown.get(finding.rule_id, 0) + 1
+                if shown[finding.rule_id] > 1:
+                    continue
             lines.append(f"  [{finding.rule_id}] {finding.resource or '(template)'}")
             lines.append(f"    {finding.message}")
             lines.append(f"    fix: {finding.fix}")
             lines.append(f"    source: {finding.source}")
+            if finding.check == "cfn-lint":
+                more = [f.resource for f in group if f.rule_id == finding.rule_id][1:]
+                if more:
+                    lines.append(f"    and {len(more)} more: {', '.join(more)}")
     suppressed = [f for f in report.findings if f.suppressed]
     if suppressed:
         lines.append("")
