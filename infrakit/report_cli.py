@@ -1,7 +1,68 @@
-"""`infrakit report` subcommands (wired into infrakit.cli.build_parser)."""
+"""`infrakit report` (wired into infrakit.cli.build_parser): the notebook report over a batch
+of parameter files. Exit 0 when every scenario succeeded, 1 when any failed (its failure
+page says where), 2 on bad input (before any kernel starts)."""
 
 from __future__ import annotations
+
+import sys
+
+
+def cmd_report(args) -> int:
+    from infrakit.report.runner import default_param_files, run_batch
+
+    paths = args.params or [str(p) for p in default_param_files()]
+    progress = None
+    if sys.stderr.isatty():  # a bar for people; CI logs get only the summary below
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(paths), unit="scenario", desc="report", file=sys.stderr)
+
+    def on_done(record) -> None:
+        if progress is not None:
+            progress.set_postfix_str(f"{record.spec.scenario['name']} {record.status} {record.duration_s:.1f} s")
+            progress.update()
+
+    try:
+        result = run_batch(paths, out_dir=args.out, jobs=args.jobs, on_done=on_done)
+    finally:
+        if progress is not None:
+            progress.close()
+    for record in result.runs:
+        where = record.page.relative_to(result.out_dir) if record.page else "-"
+        detail = ""
+        if record.failure:
+            detail = f"  {record.failure['notebook']}: {record.failure['ename']}: {record.failure['evalue']}"[:240]
+        print(f"{record.status:6} {record.spec.scenario['name']:24} {record.duration_s:6.1f} s  {where}{detail}")
+    print(f"index: {result.index}")
+    if result.failed:
+        print(f"infrakit report: {len(result.failed)} of {len(result.runs)} scenario(s) failed; their pages say "
+              f"which cell and why, and keep the executed notebooks.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _jobs(value: str) -> int:
+    import argparse
+
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number, got {value!r}") from None
+    if not 1 <= jobs <= 32:
+        raise argparse.ArgumentTypeError(f"--jobs must be from 1 to 32, got {jobs}")
+    return jobs
 
 
 def add_parsers(sub) -> None:
     """Adds this module's subcommands to the `infrakit` parser."""
+    report = sub.add_parser(
+        "report", help="run the notebooks for parameter files and render HTML decision reports",
+        description="Execute notebooks/trade_offs.ipynb and notebooks/decision.ipynb for each parameter file "
+                    "(papermill, kernel 'infrakit'), then write OUT/<scenario>/report.html and OUT/index.html. "
+                    "Every file is checked before any kernel starts.")
+    report.add_argument("params", nargs="*", metavar="PARAMS.yaml",
+                        help="parameter files (default: notebooks/params/{dev,prod,seed_model,seed_ideal}.yaml)")
+    report.add_argument("--out", default="reports", metavar="DIR", help="output folder (default: reports)")
+    report.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                        help="scenarios run in parallel (default 1); each uses its own kernel")
+    report.set_defaults(func=cmd_report)

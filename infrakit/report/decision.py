@@ -1,0 +1,227 @@
+"""The decision notebook's steps: choose the configuration, synthesize it, preflight it, read
+its cost back from the template, deploy it, and show the outputs.
+
+Preflight (``infrakit.preflight``) and deploy (``infrakit.deploy``) are separate jobs of the
+kit. When one of them is not installed in this build, its step says so ("not available yet")
+and the rest of the decision still runs; no step ever invents a result. Only ImportError
+degrades a step: any other exception fails the notebook, and the report shows the failure.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from cost_model import cost_scenario, cost_template
+from infrakit.errors import InfrakitError
+from infrakit.report.display import Table, money
+from infrakit.report.params import ReportOptions
+from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, describe
+from infrakit.scenario import deployability_problems
+
+STATUSES = ("ok", "failed", "skipped", "unavailable")
+
+
+@dataclass
+class Step:
+    """One step's outcome: ``status`` is ok, failed (a real negative result, such as preflight
+    errors or a refused deploy), skipped (by choice) or unavailable (not in this build)."""
+
+    name: str
+    status: str
+    headline: str
+    data: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+    table: pd.DataFrame | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "headline": self.headline, "duration_s": round(self.duration_s, 3),
+                **self.data}
+
+    def _repr_html_(self) -> str:
+        body = (f'<div class="step step-{self.status}" data-step="{html.escape(self.name)}">'
+                f'<p><span class="badge badge-{self.status}">{html.escape(self.status.upper())}</span> '
+                f'{html.escape(self.headline)}</p>')
+        if self.table is not None and len(self.table):
+            table = Table(self.table, name=self.name)._repr_html_()
+            if len(self.table) > 12:  # long lists fold away; <details> needs no script
+                table = f"<details><summary>{len(self.table)} rows</summary>{table}</details>"
+            body += table
+        return body + "</div>"
+
+
+@dataclass(frozen=True)
+class Choice:
+    scenario: dict[str, Any]
+    mode: str  # "recommended" or "as_given"
+    why: str
+    config_id: int
+
+    @property
+    def description(self) -> str:
+        return describe(self.scenario)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mode": self.mode, "why": self.why, "description": self.description, "config_id": self.config_id,
+                "keys": {k: self.scenario[k] for k in VARIED_KEYS}}
+
+
+def choose(trade_offs: TradeOffs, options: ReportOptions) -> Choice:
+    """The configuration to ship: the study's recommendation, unless the parameters pin the
+    file's own configuration (``decide: as_given``) or nothing meets the constraints."""
+    if options.decide == "as_given":
+        return Choice(trade_offs.scenario, "as_given", "Pinned by the parameters (decide: as_given).",
+                      trade_offs.as_given)
+    if trade_offs.recommended is None:
+        return Choice(trade_offs.scenario, "as_given",
+                      "No configuration of the study meets the constraints, so the configuration as given is "
+                      "checked instead: " + trade_offs.reason, trade_offs.as_given)
+    return Choice(trade_offs.config(trade_offs.recommended), "recommended", trade_offs.reason,
+                  trade_offs.recommended)
+
+
+def synthesize(scenario: dict[str, Any]) -> tuple[Any, Step]:
+    """The CDK stack for ``scenario`` (cached templates are reused). What only AWS would refuse
+    (a deprecated engine) is still synthesized, so preflight can report on it."""
+    start = time.perf_counter()
+    from infra_lib.synth import synth
+
+    result = synth(scenario, check_deployable=False)
+    counts = result.resource_counts()
+    step = Step("synth", "ok",
+                f"{result.stack_name}: {sum(counts.values())} resources"
+                f"{' (template from the synth cache)' if result.cached else ''}.",
+                {"stack": result.stack_name, "cached": result.cached, "resource_counts": counts},
+                time.perf_counter() - start,
+                pd.DataFrame({"resource_type": list(counts), "count": list(counts.values())}))
+    return result, step
+
+
+def preflight(scenario: dict[str, Any], synth_result) -> tuple[Any, Step]:
+    start = time.perf_counter()
+    try:
+        from infrakit.preflight import preflight_scenario
+    except ImportError as exc:
+        return None, Step("preflight", "unavailable",
+                          f"Preflight is not available yet in this build of the kit ({exc}).",
+                          duration_s=time.perf_counter() - start)
+    report = preflight_scenario(scenario, synth_result=synth_result)
+    findings = pd.DataFrame([f.to_json() for f in report.findings],
+                            columns=["severity", "rule_id", "resource", "message", "fix", "source"])
+    if len(findings):
+        rank = {"error": 0, "warning": 1, "info": 2}
+        findings = findings.sort_values("severity", key=lambda s: s.map(rank), kind="stable")
+        findings = findings[["severity", "rule_id", "resource", "message", "fix"]]  # source stays in the JSON
+    errors = [f.rule_id for f in report.errors]
+    headline = ("Passed: no error-severity finding" if report.passed else
+                f"Failed: {len(errors)} error(s) ({', '.join(dict.fromkeys(errors))})")
+    headline += f"; {len(report.findings)} finding(s) in all."
+    return report, Step("preflight", "ok" if report.passed else "failed", headline,
+                        {"passed": report.passed, "errors": errors, "report": report.to_json()},
+                        time.perf_counter() - start, findings)
+
+
+def template_cost(scenario: dict[str, Any], synth_result) -> Step:
+    """The cost read back from the synthesized template, and its agreement with the model."""
+    start = time.perf_counter()
+    model = cost_scenario(scenario)
+    read_back = cost_template(synth_result.template, scenario)
+    model_lines = pd.DataFrame(model.lines())
+    template_lines = pd.DataFrame(read_back.lines())
+    keys = ["component", "usage_type"]
+    merged = (model_lines.groupby(keys, sort=False)["monthly_usd"].sum(min_count=1).rename("model_usd").to_frame()
+              .join(template_lines.groupby(keys, sort=False)["monthly_usd"].sum(min_count=1).rename("template_usd"),
+                    how="outer").reset_index())
+    merged["difference_usd"] = merged["template_usd"] - merged["model_usd"]
+    a, b = model.monthly_usd, read_back.monthly_usd
+    agree = a is not None and b is not None and abs(a - b) < 0.005
+    headline = (f"Template {money(b)}/month vs model {money(a)}/month: "
+                + ("they agree to the cent." if agree else "they differ; see the lines below."))
+    return Step("template_cost", "ok" if agree else "failed", headline,
+                {"model_monthly_usd": a, "template_monthly_usd": b, "model_horizon_usd": model.horizon_usd,
+                 "template_horizon_usd": read_back.horizon_usd, "agree": agree},
+                time.perf_counter() - start, merged[keys[:1] + ["model_usd", "template_usd", "difference_usd"]])
+
+
+def deploy(scenario: dict[str, Any], *, target: str, preflight_report) -> Step:
+    """Deploy to ``target`` (local emulator, aws, or none). A preflight with errors stops here:
+    the point of preflight is that AWS never sees a stack it would refuse."""
+    start = time.perf_counter()
+    if target == "none":
+        return Step("deploy", "skipped", "Not deployed: deploy_target is none.")
+    if preflight_report is not None and not preflight_report.passed:
+        return Step("deploy", "skipped",
+                    f"Not deployed: preflight found {len(preflight_report.errors)} error(s); fix them first.")
+    try:
+        from infrakit.deploy import deploy_scenario
+    except ImportError as exc:
+        return Step("deploy", "unavailable", f"Deploy is not available yet in this build of the kit ({exc}).",
+                    duration_s=time.perf_counter() - start)
+    try:
+        # Choosing a deploy_target in the parameters is the confirmation; a kernel cannot prompt.
+        result = deploy_scenario(scenario, target=target, yes=True)
+    except InfrakitError as exc:
+        return Step("deploy", "failed", f"Deploy to {target} failed: {exc}", {"target": target},
+                    time.perf_counter() - start)
+    data = result.to_json()
+    outputs = data.get("outputs") or {}
+    status = str(data.get("status", ""))
+    ok = bool(data.get("verified", status.upper().endswith("COMPLETE")))
+    headline = (f"{data.get('stack', '')} on {target}: {status}"
+                + (", verified" if data.get("verified") else "") + f" in {data.get('duration_s', 0):.1f} s.")
+    table = pd.DataFrame({"output": list(outputs), "value": [str(v) for v in outputs.values()]})
+    return Step("deploy", "ok" if ok else "failed", headline, {"target": target, "result": data},
+                time.perf_counter() - start, table)
+
+
+def check_as_given(trade_offs: TradeOffs, choice: Choice) -> Step | None:
+    """When the decision differs from the file's own configuration: what the kit says about
+    the configuration as given (its rules, and preflight when available)."""
+    if choice.config_id == trade_offs.as_given:
+        return None
+    start = time.perf_counter()
+    scenario = trade_offs.scenario
+    row = trade_offs.row(trade_offs.as_given)
+    problems = deployability_problems(scenario)
+    data = {"description": describe(scenario), "monthly_usd": _num(row["monthly_usd"]),
+            "horizon_usd": _num(row["horizon_usd"]),
+            "egress_outage_hours_per_year": _num(row["egress_outage_hours_per_year"]),
+            "valid": bool(row["valid"]), "problems": problems}
+    preflight_errors: list[str] | None = None
+    try:
+        from infrakit.preflight import preflight_scenario
+    except ImportError:
+        pass
+    else:
+        from infra_lib.synth import synth
+
+        report = preflight_scenario(scenario, synth_result=synth(scenario, check_deployable=False))
+        preflight_errors = [f.rule_id for f in report.errors]
+        data["preflight"] = {"passed": report.passed, "errors": preflight_errors}
+    parts = [f"As given ({describe(scenario)}): {money(data['monthly_usd'])}/month"]
+    if problems:
+        parts.append(f"the kit's rules refuse it: {'; '.join(problems)}")
+    if preflight_errors:
+        parts.append(f"preflight errors: {', '.join(dict.fromkeys(preflight_errors))}")
+    elif preflight_errors is None:
+        parts.append("preflight not available yet in this build")
+    else:
+        parts.append("preflight passes")
+    caught = bool(problems or preflight_errors)
+    return Step("as_given", "failed" if caught else "ok", "; ".join(parts) + ".", data, time.perf_counter() - start)
+
+
+def _num(value) -> float | None:
+    value = float(value)
+    return None if value != value else round(value, 2)
+
+
+def steps_frame(steps) -> pd.DataFrame:
+    """One row per step that ran: the decision's Parquet table."""
+    done = [s for s in steps if s is not None]
+    return pd.DataFrame({"step": [s.name for s in done], "status": [s.status for s in done],
+                         "headline": [s.headline for s in done], "duration_s": [s.duration_s for s in done]})
