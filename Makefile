@@ -7,12 +7,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
+# The notebooks' Jupyter kernel, registered inside .venv (never a name a fresh machine lacks).
+KERNEL := $(VENV)/share/jupyter/kernels/infrakit/kernel.json
 # The venv's node and npm come first, for npm and the CDK CLI alike.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup report test bench clean
+.PHONY: setup report test bench clean browser
 
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP) $(NODE_STAMP) $(KERNEL)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,21 +22,31 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(KERNEL): $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name infrakit --display-name "infrakit (.venv)"
+
+# The report's browser test drives Debian's chromium (no browser download); CI runs as root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: run 'sudo apt-get install -y chromium' for the report's browser test" >&2; fi; }
+
 $(NODE_STAMP): package.json package-lock.json $(STAMP)
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-# The main job. Until the notebook report lands: a real sweep of the default grid,
-# printing the comparison and the recommendation.
+# The main job: both notebooks for each default parameter file (dev, prod, the seed's MODEL
+# and IDEAL), two scenarios at a time, into reports/<scenario>/report.html and reports/index.html.
 report: setup
-	$(BIN)/infrakit sweep notebooks/grids/default.yaml
+	$(BIN)/infrakit report --out reports --jobs 2
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup
 	$(BIN)/python benchmarks/bench_sweep.py
 	$(BIN)/python benchmarks/bench_synth.py
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .infrakit-cache

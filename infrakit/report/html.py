@@ -50,7 +50,7 @@ table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 4p
 table.data th { background: var(--soft); font-weight: 600; }
 table.data td:has(> .num) { text-align: right; }
 .table { overflow-x: auto; } #comparison { table-layout: fixed; }
-table.data td:nth-child(2) { white-space: nowrap; }
+[data-table="preflight"] td:nth-child(2) { white-space: nowrap; }
 details > summary { cursor: pointer; color: var(--info); font-size: 13px; } .caption, figcaption { color: var(--muted); font-size: 12px; margin: 2px 0 12px; }
 figure.chart { margin: 12px 0 20px; } figure.chart img { max-width: 100%; height: auto; display: block; }
 .note { border-left: 4px solid var(--info); background: #ddf4ff; padding: 6px 12px; margin: 10px 0; }
