@@ -74,9 +74,12 @@ class Emulator:
         return {"AWS_ENDPOINT_URL": self.endpoint_url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
                 **DUMMY_CREDENTIALS}
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         from moto.moto_server.threaded_moto_server import MotoRequestHandler
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            create_backend_app,
+        )
         from werkzeug.serving import make_server
 
         install_models()
@@ -115,7 +118,7 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=30):
             pass
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start() if self._server is None else self
 
     def __exit__(self, *exc_info) -> None:
@@ -514,7 +517,7 @@ def _build_models() -> dict[str, type]:
             return self.secret_arn
 
         @classmethod
-        def _attach(cls, props: dict, account_id: str, region_name: str) -> "KitSecretTargetAttachment":
+        def _attach(cls, props: dict, account_id: str, region_name: str) -> KitSecretTargetAttachment:
             secrets = secretsmanager_backends[account_id][region_name]
             target_type, target_id = props["TargetType"], str(props["TargetId"])
             if target_type == "AWS::RDS::DBCluster":
