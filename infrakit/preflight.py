@@ -234,11 +234,10 @@ def preflight_scenario(scenario: Mapping[str, Any], *, synth_result=None, live: 
     from infra_lib.preflight import Suppression
     from infrakit.scenario import validate_scenario
 
-    checked = validate_scenario(dict(scenario))
-    parse_check = list(suppress)  # reasons are checked before synthesis starts
     from infra_lib.preflight import parse_suppressions
 
-    parse_suppressions(parse_check)
+    checked = validate_scenario(dict(scenario))
+    parse_suppressions(suppress)  # short reasons are bad input, reported before synthesis starts
     if synth_result is None:
         from infra_lib.synth import synth
 

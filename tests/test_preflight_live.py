@@ -226,14 +226,20 @@ def test_live_unknown_version_and_orderable_class(aws_env):
     assert found["instance-class"].severity == "error" and "not orderable" in found["instance-class"].message
 
 
-def test_access_denied_is_reported_as_not_verified_never_as_passed(aws_env):
+def test_access_denied_falls_back_to_the_catalog_and_says_so(aws_env):
     rds = boto3.client("rds", region_name="us-east-1")
     stub = Stubber(rds)
     stub.add_client_error("describe_db_engine_versions", "AccessDenied",
                           "User is not authorized to perform: rds:DescribeDBEngineVersions", 403)
     with stub:
         found = checks(live(template(**aurora(version="15.3")), HybridSession({"rds": rds})), "RDS-ENGINE-VERSION")
-    assert set(found) == {"unverified"} and "AccessDenied" in found["unverified"].message
+    assert set(found) == {"deprecated"} and found["deprecated"].severity == "error"
+    assert "AccessDenied" in found["deprecated"].source and "catalog" in found["deprecated"].source
+
+
+def test_the_emulator_without_rds_versions_still_catches_15_3(aws_env):
+    found = checks(live(template(**aurora(version="15.3"))), "RDS-ENGINE-VERSION")
+    assert found["deprecated"].severity == "error" and "fallback" in found["deprecated"].source
 
 
 def test_cli_live_mode_reaches_the_emulator_through_aws_endpoint_url(aws_env, tmp_path, capsys):

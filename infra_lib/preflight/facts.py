@@ -154,7 +154,12 @@ class LiveFacts:
     def engine_version(self, engine: str, version: str) -> VersionVerdict:
         answer = self._versions(engine)
         if answer.value is None:
-            return VersionVerdict("unverified", (), answer.source, answer.detail)
+            # The API did not answer (denied, throttled, an emulator without RDS versions): fall back
+            # to the dated catalog rather than lose what it knows, and say so in the source.
+            fallback = OfflineFacts(self.region).engine_version(engine, version)
+            detail = f"live call failed ({answer.detail}); " + (fallback.detail or "catalog verdict")
+            return VersionVerdict(fallback.status, fallback.suggestions,
+                                  f"{fallback.source} (fallback: {answer.source} failed: {answer.detail})", detail)
         versions: dict[str, str] = answer.value
         status = versions.get(version, "unknown")
         if status not in ("available", "deprecated"):
@@ -173,8 +178,10 @@ class LiveFacts:
                     return Answer(True, self._source(call))
             return Answer(False, self._source(call),
                           f"{instance_class} is not orderable for {engine} {version} in {self.region}")
-        except Exception as exc:  # noqa: BLE001
-            return Answer(None, self._source(call), _describe_error(exc))
+        except Exception as exc:  # noqa: BLE001 - fall back to the catalog, and say the live call failed
+            fallback = OfflineFacts(self.region).orderable(engine, version, instance_class)
+            return Answer(fallback.value, f"{fallback.source} (fallback: {self._source(call)} failed)",
+                          f"live call failed ({_describe_error(exc)}); {fallback.detail or 'catalog verdict'}")
 
     def hosted_zones_covering(self, domain: str) -> Answer:
         """Every hosted zone whose name is the domain or one of its parent domains."""
