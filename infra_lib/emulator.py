@@ -86,16 +86,19 @@ class Emulator:
         if self.quiet:  # one log line per request drowns the CDK CLI's progress
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
         app = DomainDispatcherApplication(create_backend_app)
+        in_use = EmulatorError(
+            f"cannot listen on {self.host}:{self._requested_port}: the port is in use (an emulator started "
+            f"earlier?). Choose another with --port, or omit --port to take a free one.")
+        if self._requested_port and not port_is_free(self._requested_port, self.host):
+            raise in_use
         try:
             # Built here, not in the thread (as ThreadedMotoServer does), so that a port in use
-            # raises in the caller instead of leaving start() waiting forever.
+            # raises in the caller instead of leaving start() waiting forever. werkzeug exits
+            # the process on a busy port; that is the race after the check above.
             self._server = make_server(self.host, self._requested_port, app, True,
                                        request_handler=MotoRequestHandler)
-        except OSError as exc:
-            raise EmulatorError(
-                f"cannot listen on {self.host}:{self._requested_port}: {exc.strerror or exc}. "
-                f"Another process uses that port (an emulator started earlier?); choose another with "
-                f"--port, or omit --port to take a free one.") from exc
+        except (OSError, SystemExit) as exc:
+            raise in_use from exc
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"moto-{self.port}", daemon=True)
         self._thread.start()
