@@ -1,0 +1,238 @@
+"""Deploy, verify and destroy through the real CDK CLI into the local emulator (never AWS).
+
+The slow tests share one emulator exported through AWS_ENDPOINT_URL, the way the report runner
+and `infrakit emulator start` are used, so state carries from one deploy to the next.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from infra_lib.emulator import start_emulator
+from infrakit import deploy
+from infrakit.cli import main
+from infrakit.deploy import DeployInterrupted, deploy_scenario, destroy_scenario, diff_scenario
+from infrakit.errors import InfrakitError, InputError
+from infrakit.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT / "notebooks" / "params" / "dev.yaml"
+SEED_MODEL = ROOT / "notebooks" / "params" / "seed_model.yaml"
+
+
+def quiet(line: str) -> None:
+    pass
+
+
+# ------------------------------------------------------------------ refused before any slow work
+
+
+def test_unknown_target_is_bad_input():
+    with pytest.raises(InputError) as err:
+        deploy_scenario(load_scenario(DEV), target="staging", progress=quiet)
+    assert "'staging'" in str(err.value) and "local" in str(err.value) and "aws" in str(err.value)
+
+
+def test_blank_override_reason_is_bad_input():
+    with pytest.raises(InputError, match="--override-preflight"):
+        deploy_scenario(load_scenario(DEV), override_preflight="  ", progress=quiet)
+
+
+def test_missing_cdk_cli_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setattr(deploy, "CDK_CLI", tmp_path / "node_modules" / ".bin" / "cdk")
+    with pytest.raises(InfrakitError) as err:
+        deploy_scenario(load_scenario(DEV), progress=quiet)
+    assert "make setup" in str(err.value) and str(tmp_path) in str(err.value)
+
+
+def test_aws_target_without_credentials_is_refused_before_synthesis(monkeypatch, tmp_path):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN",
+                "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr("infra_lib.synth.synth", lambda *a, **k: pytest.fail("synthesized without credentials"))
+    with pytest.raises(InputError) as err:
+        deploy_scenario(load_scenario(DEV), target="aws", yes=True, progress=quiet)
+    assert "no AWS credentials" in str(err.value) and "--target local" in str(err.value)
+
+
+class _PassingReport:
+    passed = True
+    errors: list = []
+
+
+def test_aws_deploy_needs_confirmation_and_touches_nothing_without_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")  # looks configured; never used
+    monkeypatch.setattr("infrakit.preflight.preflight_scenario", lambda *a, **k: _PassingReport())
+    monkeypatch.setattr(deploy, "_open_target", lambda *a, **k: pytest.fail("contacted a target"))
+    questions = []
+    result = deploy_scenario(load_scenario(DEV), target="aws", out_dir=tmp_path, progress=quiet,
+                             confirm=lambda q: questions.append(q) or False)
+    assert result.status == "refused" and "--yes" in result.message
+    assert "PaymentApi-dev" in questions[0] and "us-east-1" in questions[0]
+    assert json.loads((tmp_path / "deploy.json").read_text())["status"] == "refused"
+
+
+def test_plan_from_template_counts_what_verification_checks():
+    template = {"Resources": {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {}},
+        "Nat1": {"Type": "AWS::EC2::NatGateway", "Properties": {}},
+        "Nat2": {"Type": "AWS::EC2::NatGateway", "Properties": {}},
+        "Lb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {}},
+        "Https": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"Port": 443, "Protocol": "HTTPS"}},
+        "Http": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"Port": 80, "Protocol": "HTTP"}},
+        "Db": {"Type": "AWS::RDS::DBCluster", "Properties": {"EngineVersion": "16.8"}},
+        "W": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBClusterIdentifier": {"Ref": "Db"}}},
+        "R": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBClusterIdentifier": {"Ref": "Db"}}},
+        "Other": {"Type": "AWS::RDS::DBInstance", "Properties": {}},
+    }}
+    plan = deploy.plan_from_template(template)
+    assert plan["nat_gateways"] == 2 and plan["db_instances"] == 2 and plan["engine_version"] == "16.8"
+    assert plan["listeners"] == [[80, "HTTP"], [443, "HTTPS"]]
+
+
+# ------------------------------------------------------------------ the real CDK CLI on the emulator
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with start_emulator() as running:
+        yield running
+
+
+@pytest.fixture
+def local(emulator, monkeypatch):
+    """An emptied emulator that deploys reach through AWS_ENDPOINT_URL, and boto3 clients on it."""
+    emulator.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint_url)
+
+    def client(service: str):
+        return boto3.client(service, region_name="us-east-1", endpoint_url=emulator.endpoint_url,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    return client
+
+
+def check(result, name: str) -> dict:
+    return next(c for c in result.verified["checks"] if c["check"] == name)
+
+
+@pytest.mark.slow
+def test_dev_deploys_verifies_redeploys_updates_and_destroys(local, tmp_path):
+    dev = load_scenario(DEV)
+    first = deploy_scenario(dev, out_dir=tmp_path, progress=quiet)
+    assert first.status == "deployed", first.message
+    assert first.verified["ok"] and check(first, "nat_gateways")["actual"] == 1
+    assert check(first, "db_engine_version")["actual"] == "17.7" and check(first, "db_instances")["actual"] == 1
+    assert check(first, "alb_listeners")["actual"] == [[80, "HTTP"]]
+    assert set(first.outputs) >= {"alb_url", "db_endpoint", "db_secret_arn"}
+    assert first.outputs["alb_url"].startswith("http://")
+    cluster = local("rds").describe_db_clusters()["DBClusters"][0]
+    assert first.outputs["db_endpoint"] == cluster["Endpoint"]
+    written = json.loads((tmp_path / "outputs.json").read_text())
+    assert written["outputs"] == first.outputs
+    assert json.loads((tmp_path / "deploy.json").read_text())["status"] == "deployed"
+    assert "PaymentApi-dev" in (tmp_path / "cdk-deploy.log").read_text()
+
+    again = deploy_scenario(dev, out_dir=tmp_path, progress=quiet)
+    assert again.status == "no_changes" and again.verified["ok"]
+    assert again.outputs == first.outputs
+
+    diff = diff_scenario({**dev, "nat_strategy": "per_az"})
+    assert diff.has_changes and "NatGateway" in diff.diff
+
+    per_az = deploy_scenario({**dev, "nat_strategy": "per_az"}, out_dir=tmp_path, progress=quiet)
+    assert per_az.status == "deployed", per_az.message
+    assert check(per_az, "nat_gateways") == {"check": "nat_gateways", "expected": 2, "actual": 2, "ok": True}
+    stacks = local("cloudformation").describe_stacks()["Stacks"]
+    assert [(s["StackName"], s["StackStatus"]) for s in stacks] == [("PaymentApi-dev", "UPDATE_COMPLETE")]
+    # Updated in place: the same database, not a new one.
+    assert local("rds").describe_db_clusters()["DBClusters"][0]["Endpoint"] == cluster["Endpoint"]
+
+    gone = destroy_scenario(dev, out_dir=tmp_path, progress=quiet)
+    assert gone.status == "destroyed", gone.message
+    assert local("cloudformation").describe_stacks()["Stacks"] == []
+    assert local("rds").describe_db_clusters()["DBClusters"] == []
+    assert local("ec2").describe_nat_gateways()["NatGateways"] == []
+    assert local("elbv2").describe_load_balancers()["LoadBalancers"] == []
+    assert destroy_scenario(dev, out_dir=tmp_path, progress=quiet).status == "not_found"
+
+
+@pytest.mark.slow
+def test_seed_model_is_refused_by_preflight_then_fails_like_aws_when_overridden(local, tmp_path):
+    seed = load_scenario(SEED_MODEL)
+    refused = deploy_scenario(seed, out_dir=tmp_path, progress=quiet)
+    assert refused.status == "refused"
+    assert any("15.3" in e["message"] for e in refused.preflight["errors"])
+    assert local("cloudformation").describe_stacks()["Stacks"] == []  # the CLI never ran
+
+    lines: list[str] = []
+    failed = deploy_scenario(seed, out_dir=tmp_path, override_preflight="reproduce the seed failure",
+                             progress=lines.append)
+    assert failed.status == "failed"
+    assert failed.preflight["overridden"] == "reproduce the seed failure"
+    assert failed.failure["type"] == "AWS::RDS::DBCluster"
+    assert failed.failure["resource"].startswith("DatabaseCluster")
+    assert "Cannot find version 15.3 for aurora-postgresql" in failed.failure["reason"]
+    assert "Cannot find version 15.3 for aurora-postgresql" in failed.message
+    assert any("CREATE_FAILED" in line for line in lines)  # the CLI's progress was streamed
+    assert failed.stack_status == "ROLLBACK_COMPLETE"
+    # Rolled back: nothing half-created is left behind.
+    assert local("rds").describe_db_clusters()["DBClusters"] == []
+    assert local("ec2").describe_nat_gateways()["NatGateways"] == []
+    assert local("secretsmanager").list_secrets()["SecretList"] == []
+    assert "infrakit destroy" in failed.cleanup
+    saved = json.loads((tmp_path / "deploy.json").read_text())
+    assert saved["status"] == "failed" and saved["preflight"]["overridden"] == "reproduce the seed failure"
+
+    assert destroy_scenario(seed, out_dir=tmp_path, progress=quiet).status == "destroyed"
+    assert local("cloudformation").describe_stacks()["Stacks"] == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_deploy_stops_the_cli_and_says_how_to_clean_up(local, tmp_path):
+    dev = load_scenario(DEV)
+
+    def interrupt_once_deploying(line: str) -> None:
+        if "CREATE_IN_PROGRESS" in line or "creating CloudFormation changeset" in line:
+            raise KeyboardInterrupt
+
+    with pytest.raises(DeployInterrupted) as err:
+        deploy_scenario(dev, out_dir=tmp_path, progress=interrupt_once_deploying)
+    result = err.value.result
+    assert result.status == "interrupted"
+    assert "infrakit destroy" in result.cleanup and local("cloudformation") is not None
+    assert json.loads((tmp_path / "deploy.json").read_text())["status"] == "interrupted"
+    # Whatever state the stack was left in, destroy clears it.
+    destroy_scenario(dev, out_dir=tmp_path, progress=quiet)
+    assert local("cloudformation").describe_stacks()["Stacks"] == []
+
+
+@pytest.mark.slow
+def test_cli_deploy_json_on_an_in_process_emulator(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    code = main(["deploy", str(DEV), "--target", "local", "--json", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert code == 0, captured.err[-2000:]
+    assert data["status"] == "deployed" and data["target"] == "local" and data["stack"] == "PaymentApi-dev"
+    assert data["verified"]["ok"] and data["endpoint_url"].startswith("http://localhost:")
+    assert {"alb_url", "db_endpoint", "db_secret_arn"} <= set(data["outputs"])
+    assert set(data["phases_s"]) >= {"preflight", "cli_start", "deploy", "verify"}
+    assert "cdk |" in captured.err  # progress on stderr, JSON alone on stdout
+
+
+def test_cli_refused_deploy_exits_1_and_bad_target_exits_2(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr("infrakit.preflight.preflight_scenario", lambda *a, **k: type(
+        "R", (), {"passed": False, "errors": [type("F", (), {"rule_id": "RDS-ENGINE-VERSION", "resource": "Db",
+                                                             "message": "15.3 is deprecated", "fix": "use 15.10"})]})())
+    assert main(["deploy", str(SEED_MODEL), "--out", str(tmp_path)]) == 1
+    assert "refused" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["deploy", str(DEV), "--target", "staging"])
+    assert exit_info.value.code == 2
