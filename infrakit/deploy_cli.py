@@ -113,6 +113,10 @@ def cmd_deploy(args) -> int:
     except DeployInterrupted as exc:
         print(f"infrakit deploy: {exc}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # before the CDK CLI started (synth, preflight): nothing changed
+        print("infrakit deploy: interrupted before the CDK CLI started; nothing was deployed or changed.",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     _print_result(result, args.json)
     return EXIT_OK if result.status in ("deployed", "no_changes") else EXIT_FAILURE
 
@@ -126,6 +130,9 @@ def cmd_destroy(args) -> int:
                                   progress=_progress(args.json), confirm=_ask)
     except DeployInterrupted as exc:
         print(f"infrakit destroy: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("infrakit destroy: interrupted before the CDK CLI started; nothing was deleted.", file=sys.stderr)
         return EXIT_INTERRUPTED
     _print_result(result, args.json)
     return EXIT_OK if result.status in ("destroyed", "not_found") else EXIT_FAILURE

@@ -66,6 +66,7 @@ class _PassingReport:
     errors: list = []
 
 
+@pytest.mark.slow
 def test_aws_deploy_needs_confirmation_and_touches_nothing_without_it(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")  # looks configured; never used
     monkeypatch.setattr("infrakit.preflight.preflight_scenario", lambda *a, **k: _PassingReport())
@@ -227,6 +228,7 @@ def test_cli_deploy_json_on_an_in_process_emulator(monkeypatch, tmp_path, capsys
     assert "cdk |" in captured.err  # progress on stderr, JSON alone on stdout
 
 
+@pytest.mark.slow
 def test_cli_refused_deploy_exits_1_and_bad_target_exits_2(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr("infrakit.preflight.preflight_scenario", lambda *a, **k: type(
         "R", (), {"passed": False, "errors": [type("F", (), {"rule_id": "RDS-ENGINE-VERSION", "resource": "Db",

@@ -1,0 +1,76 @@
+"""Benchmark: a local deploy of our stack after synthesis, with the time per phase.
+
+Each run is a fresh process's view of `infrakit deploy SCENARIO --target local`: an emulator
+started in-process on a free port (as the CLI does without AWS_ENDPOINT_URL), preflight, the
+pinned CDK CLI deploying the cloud assembly, boto3 verification. Synthesis is done once before
+the timed runs (it has its own benchmark, bench_synth.py). Budget: under 30 s per deploy.
+
+Run on purpose (`make bench`); the machine is shared and noisy, so the median of --runs is
+reported next to each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BUDGET_S = 30.0
+PHASES = ("preflight", "emulator_start", "cli_start", "deploy", "verify")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "notebooks" / "params" / "dev.yaml"))
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    os.environ.pop("AWS_ENDPOINT_URL", None)  # each run starts its own emulator, like the CLI
+    from infra_lib.synth import synth
+    from infrakit.deploy import deploy_scenario
+    from infrakit.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["INFRAKIT_CACHE_DIR"] = str(Path(tmp) / "cache")
+        start = time.perf_counter()
+        synth(scenario, check_deployable=False)
+        print(f"synthesis (not timed below; cache warmed): {time.perf_counter() - start:.1f} s")
+        # Warm-up run: imports (moto, cfn-lint, boto3 models) happen once per process, as in the CLI;
+        # it is reported too, since a user's single `infrakit deploy` pays them.
+        totals, rows = [], []
+        for run in range(args.runs + 1):
+            from moto.moto_api import _internal
+
+            _internal.moto_api_backend.reset()
+            start = time.perf_counter()
+            result = deploy_scenario(scenario, target="local", out_dir=Path(tmp) / f"run{run}", progress=None)
+            total = time.perf_counter() - start
+            if result.status != "deployed" or not result.verified.get("ok"):
+                print(f"run {run}: {result.status}: {result.message}")
+                return 1
+            phases = {p: result.phases_s.get(p, 0.0) for p in PHASES}
+            label = "first (cold imports)" if run == 0 else f"run {run}"
+            rows.append((label, phases, total))
+            if run:
+                totals.append(total)
+    print(f"local deploy of {result.stack} ({len(result.verified['checks'])} checks verified), seconds:")
+    print(f"{'':22}" + "".join(f"{p:>15}" for p in PHASES) + f"{'total':>10}")
+    for label, phases, total in rows:
+        print(f"{label:22}" + "".join(f"{phases[p]:>15.2f}" for p in PHASES) + f"{total:>10.2f}")
+    median = statistics.median(totals)
+    worst = max(total for _, _, total in rows)
+    verdict = "within" if worst < BUDGET_S else "OVER"
+    print(f"median {median:.2f} s, worst (incl. cold imports) {worst:.2f} s: {verdict} the {BUDGET_S:.0f} s budget")
+    return 0 if worst < BUDGET_S else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
