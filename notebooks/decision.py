@@ -111,7 +111,8 @@ cost_step
 # ## Deploy and outputs
 
 # %%
-deploy_step = decision.deploy(chosen.scenario, target=options.deploy_target, preflight_report=report)
+deploy_step = decision.deploy(chosen.scenario, target=options.deploy_target, preflight_report=report,
+                              out_dir=out / "deploy")
 clock.lap("deploy")
 deploy_step
 

@@ -9,8 +9,14 @@ degrades a step: any other exception fails the notebook, and the report shows th
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import html
+import os
+import tempfile
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,9 +153,10 @@ def template_cost(scenario: dict[str, Any], synth_result) -> Step:
                 time.perf_counter() - start, merged[keys[:1] + ["model_usd", "template_usd", "difference_usd"]])
 
 
-def deploy(scenario: dict[str, Any], *, target: str, preflight_report) -> Step:
+def deploy(scenario: dict[str, Any], *, target: str, preflight_report, out_dir: str | Path | None = None) -> Step:
     """Deploy to ``target`` (local emulator, aws, or none). A preflight with errors stops here:
-    the point of preflight is that AWS never sees a stack it would refuse."""
+    the point of preflight is that AWS never sees a stack it would refuse. The deploy's own
+    files (log, outputs) go to ``out_dir``."""
     start = time.perf_counter()
     if target == "none":
         return Step("deploy", "skipped", "Not deployed: deploy_target is none.")
@@ -161,21 +168,41 @@ def deploy(scenario: dict[str, Any], *, target: str, preflight_report) -> Step:
     except ImportError as exc:
         return Step("deploy", "unavailable", f"Deploy is not available yet in this build of the kit ({exc}).",
                     duration_s=time.perf_counter() - start)
+    from infra_lib.synth import stack_name
+
+    log: list[str] = []
     try:
-        # Choosing a deploy_target in the parameters is the confirmation; a kernel cannot prompt.
-        result = deploy_scenario(scenario, target=target, yes=True)
+        # Scenarios of one batch can share a stack name (PaymentApi-dev) and one emulator:
+        # their deploys take turns instead of racing on the same stack.
+        with _stack_lock(target, stack_name(scenario)):
+            # Choosing a deploy_target in the parameters is the confirmation; a kernel cannot prompt.
+            result = deploy_scenario(scenario, target=target, yes=True, out_dir=out_dir, progress=log.append)
     except InfrakitError as exc:
-        return Step("deploy", "failed", f"Deploy to {target} failed: {exc}", {"target": target},
+        return Step("deploy", "failed", f"Deploy to {target} failed: {exc}", {"target": target, "log": log[-40:]},
                     time.perf_counter() - start)
     data = result.to_json()
     outputs = data.get("outputs") or {}
-    status = str(data.get("status", ""))
-    ok = bool(data.get("verified", status.upper().endswith("COMPLETE")))
-    headline = (f"{data.get('stack', '')} on {target}: {status}"
-                + (", verified" if data.get("verified") else "") + f" in {data.get('duration_s', 0):.1f} s.")
+    ok = result.ok if hasattr(result, "ok") else data.get("status") in ("deployed", "no_changes")
+    headline = f"{data.get('stack', '')} on {target}: {data.get('status')} in {data.get('duration_s', 0):.1f} s"
+    if data.get("message"):
+        headline += f"; {data['message']}"
     table = pd.DataFrame({"output": list(outputs), "value": [str(v) for v in outputs.values()]})
-    return Step("deploy", "ok" if ok else "failed", headline, {"target": target, "result": data},
-                time.perf_counter() - start, table)
+    return Step("deploy", "ok" if ok else "failed", headline.rstrip(".") + ".",
+                {"target": target, "result": data, "log": log[-40:]}, time.perf_counter() - start, table)
+
+
+@contextlib.contextmanager
+def _stack_lock(target: str, stack: str):
+    """An exclusive lock per (emulator or account, stack), across kernel processes."""
+    where = os.environ.get("AWS_ENDPOINT_URL", "") if target == "local" else "aws"
+    key = hashlib.sha256(f"{target}|{where}|{stack}".encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"infrakit-deploy-{key}.lock"
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def check_as_given(trade_offs: TradeOffs, choice: Choice) -> Step | None:
