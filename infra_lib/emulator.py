@@ -121,6 +121,18 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=30):
             pass
 
+    def add_hosted_zone(self, name: str, zone_id: str, *, account_id: str = DEFAULT_ACCOUNT_ID) -> str:
+        """A public hosted zone with a chosen ID (Route 53's API cannot choose one), so a
+        scenario's ``hosted_zone_id`` can name it. In-process emulators only."""
+        from moto.route53.models import route53_backends
+
+        backend = route53_backends[account_id]["aws"]
+        created = backend.create_hosted_zone(name, private_zone=False, caller_reference=f"infrakit-{zone_id}")
+        backend.zones.pop(created.resource_id)
+        created.resource_id = zone_id
+        backend.zones[zone_id] = created
+        return zone_id
+
     def __enter__(self) -> Emulator:
         return self.start() if self._server is None else self
 
@@ -934,9 +946,15 @@ def _patch_moto() -> None:
         code = "ChangeSetNotFound"
         status_code = 404  # what the CDK CLI waits for after deleting its old change set
 
-    def find_change_set(self, name_or_arn):
-        return self.change_sets.get(name_or_arn) or next(
-            (cs for cs in self.change_sets.values() if cs.change_set_name == name_or_arn), None)
+    def find_change_set(self, name_or_arn, stack_name=None):
+        if name_or_arn in self.change_sets:
+            return self.change_sets[name_or_arn]
+        # A name is unique per stack only (the CDK CLI reuses "cdk-deploy-change-set"): only
+        # change sets of live stacks count (AWS deletes them with their stack), newest first.
+        found = [cs for cs in self.change_sets.values() if cs.change_set_name == name_or_arn
+                 and cs.stack_id in self.stacks
+                 and stack_name in (None, cs.stack_id, self.stacks[cs.stack_id].name)]
+        return max(found, key=lambda cs: cs.creation_time) if found else None
 
     def describe_change_set(self, change_set_name):
         if (found := find_change_set(self, change_set_name)) is None:
@@ -979,7 +997,7 @@ def _patch_moto() -> None:
         stack._add_stack_event("ROLLBACK_COMPLETE")
 
     def execute_change_set(self, change_set_name, stack_name=None):
-        change_set = find_change_set(self, change_set_name)
+        change_set = find_change_set(self, change_set_name, stack_name)
         if change_set is None:
             raise ValidationError(stack_name)
         stack = self.stacks[change_set.stack_id]

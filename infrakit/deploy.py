@@ -336,6 +336,18 @@ def _physical_ids(tgt: _Target, stack_name: str) -> dict[str, str]:
     return {r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources}
 
 
+def _public_ports(ec2, group_ids: list[str]) -> list[int]:
+    """TCP ports the groups admit from 0.0.0.0/0 or ::/0 (a range counts as its ends' span)."""
+    ports: set[int] = set()
+    for group in ec2.describe_security_groups(GroupIds=group_ids)["SecurityGroups"]:
+        for rule in group.get("IpPermissions", []):
+            public = any(r.get("CidrIp") == "0.0.0.0/0" for r in rule.get("IpRanges", [])) or any(
+                r.get("CidrIpv6") == "::/0" for r in rule.get("Ipv6Ranges", []))
+            if public and rule.get("IpProtocol") in ("tcp", "6", "-1") and "FromPort" in rule:
+                ports.update(range(int(rule["FromPort"]), int(rule["ToPort"]) + 1))
+    return sorted(ports)
+
+
 def plan_from_template(template: Mapping[str, Any]) -> dict[str, Any]:
     """What a deploy of ``template`` must produce, in the terms verification checks."""
     resources = template.get("Resources", {})
@@ -384,8 +396,14 @@ def verify_stack(tgt: _Target, stack_name: str, template: Mapping[str, Any]) -> 
         check("db_instances", plan["db_instances"], len(cluster.get("DBClusterMembers", [])))
     if plan["load_balancer"]:
         elbv2 = tgt.client("elbv2")
-        listeners = elbv2.describe_listeners(LoadBalancerArn=ids[plan["load_balancer"]])["Listeners"]
+        arn = ids[plan["load_balancer"]]
+        listeners = elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"]
         check("alb_listeners", plan["listeners"], sorted([int(l["Port"]), l["Protocol"]] for l in listeners))
+        # The seed opened 443 while its listener served 80: the ports the ALB's security groups
+        # admit from the internet must be exactly the listener ports.
+        groups = elbv2.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0].get("SecurityGroups", [])
+        check("alb_ingress_ports", sorted({port for port, _ in plan["listeners"]}),
+              _public_ports(tgt.client("ec2"), groups) if groups else [])
     return {"ok": all(c["ok"] for c in checks) and bool(checks), "checks": checks}
 
 

@@ -15,7 +15,12 @@ import pytest
 from infra_lib.emulator import start_emulator
 from infrakit import deploy
 from infrakit.cli import main
-from infrakit.deploy import DeployInterrupted, deploy_scenario, destroy_scenario, diff_scenario
+from infrakit.deploy import (
+    DeployInterrupted,
+    deploy_scenario,
+    destroy_scenario,
+    diff_scenario,
+)
 from infrakit.errors import InfrakitError, InputError
 from infrakit.scenario import load_scenario
 
@@ -191,8 +196,59 @@ def test_seed_model_is_refused_by_preflight_then_fails_like_aws_when_overridden(
     saved = json.loads((tmp_path / "deploy.json").read_text())
     assert saved["status"] == "failed" and saved["preflight"]["overridden"] == "reproduce the seed failure"
 
+    # Fixing the version and deploying again replaces the failed stack (same name), as on AWS.
+    fixed = deploy_scenario({**seed, "engine_version": "15.10"}, out_dir=tmp_path, progress=quiet)
+    assert fixed.status == "deployed", fixed.message
+    assert check(fixed, "db_engine_version")["actual"] == "15.10" and check(fixed, "db_instances")["actual"] == 2
+    assert check(fixed, "nat_gateways")["actual"] == 3
+
     assert destroy_scenario(seed, out_dir=tmp_path, progress=quiet).status == "destroyed"
     assert local("cloudformation").describe_stacks()["Stacks"] == []
+
+
+HTTPS = {"listener_protocol": "HTTPS", "domain_name": "api.payments.acme.io", "hosted_zone_name": "acme.io",
+         "hosted_zone_id": "Z0ACMEIO000000000000", "container_image":
+         "123456789012.dkr.ecr.us-east-1.amazonaws.com/payment-api:1.4"}
+
+
+@pytest.mark.slow
+def test_https_certificate_fails_without_its_zone_and_deploys_with_it(local, emulator, tmp_path):
+    https = {**load_scenario(DEV), **HTTPS}
+    no_zone = deploy_scenario(https, out_dir=tmp_path, progress=quiet)
+    assert no_zone.status == "failed"
+    assert no_zone.failure["type"] == "AWS::CertificateManager::Certificate"
+    assert "api.payments.acme.io never validates" in no_zone.failure["reason"]
+
+    emulator.add_hosted_zone("acme.io", "Z0ACMEIO000000000000")
+    with_zone = deploy_scenario(https, out_dir=tmp_path, progress=quiet)
+    assert with_zone.status == "deployed", with_zone.message
+    assert check(with_zone, "alb_listeners")["actual"] == [[80, "HTTP"], [443, "HTTPS"]]
+    assert check(with_zone, "alb_ingress_ports")["actual"] == [80, 443]
+    certs = local("acm").list_certificates(CertificateStatuses=["ISSUED"])["CertificateSummaryList"]
+    assert [c["DomainName"] for c in certs] == ["api.payments.acme.io"]
+    assert destroy_scenario(https, out_dir=tmp_path, progress=quiet).status == "destroyed"
+
+
+@pytest.mark.slow
+def test_verification_reports_a_port_the_alb_opens_without_a_listener(local, tmp_path):
+    """The seed's third failure: 443 open while the listener serves 80."""
+    dev = load_scenario(DEV)
+    assert deploy_scenario(dev, out_dir=tmp_path, progress=quiet).status == "deployed"
+    tgt = deploy._Target("local", {}, "us-east-1", local("s3").meta.endpoint_url, in_process=False)
+    tgt.env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
+    from infra_lib.synth import synth
+
+    template = synth(dev).template
+    ids = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in local("cloudformation").describe_stack_resources(
+        StackName="PaymentApi-dev")["StackResources"]}
+    alb_group = next(ids[k] for k, v in template["Resources"].items()
+                     if v["Type"] == "AWS::EC2::SecurityGroup" and k.startswith("IngressAlb"))
+    local("ec2").authorize_security_group_ingress(GroupId=alb_group, IpProtocol="tcp", FromPort=443, ToPort=443,
+                                                 CidrIp="0.0.0.0/0")
+    verified = deploy.verify_stack(tgt, "PaymentApi-dev", template)
+    assert not verified["ok"]
+    bad = [c for c in verified["checks"] if not c["ok"]]
+    assert bad == [{"check": "alb_ingress_ports", "expected": [80], "actual": [80, 443], "ok": False}]
 
 
 @pytest.mark.slow

@@ -12,7 +12,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from infra_lib.emulator import Emulator, EmulatorError, engine_version_problem, start_emulator, unsupported_types
+from infra_lib.emulator import (
+    Emulator,
+    EmulatorError,
+    engine_version_problem,
+    start_emulator,
+    unsupported_types,
+)
 
 REGION = "us-east-1"
 
@@ -226,7 +232,6 @@ def test_unsupported_type_fails_the_stack_naming_the_type(aws, resource_type):
 @pytest.mark.slow
 def test_every_type_of_our_stacks_is_supported():
     from infra_lib.synth import synth
-
     from infrakit.scenario import load_scenario
 
     for name in ("dev", "prod"):
