@@ -208,7 +208,15 @@ def _ensure_assets_bucket(tgt: _Target) -> None:
     """The bucket `cdk bootstrap` would create; the CLI publishes the template there."""
     from infra_lib.emulator import CDK_ASSETS_BUCKET, DEFAULT_ACCOUNT_ID
 
-    account = tgt.client("sts").get_caller_identity().get("Account", DEFAULT_ACCOUNT_ID)
+    from botocore.exceptions import EndpointConnectionError
+
+    try:
+        account = tgt.client("sts").get_caller_identity().get("Account", DEFAULT_ACCOUNT_ID)
+    except EndpointConnectionError as exc:
+        raise InfrakitError(
+            f"AWS_ENDPOINT_URL={tgt.endpoint_url} does not answer: is the emulator still running? Start one with "
+            f"`infrakit emulator start` and export what it prints, or unset AWS_ENDPOINT_URL to let the command "
+            f"start its own.") from exc
     bucket = CDK_ASSETS_BUCKET.format(account=account, region=tgt.region)
     s3 = tgt.client("s3")
     try:

@@ -148,6 +148,7 @@ def test_dev_deploys_verifies_redeploys_updates_and_destroys(local, tmp_path):
     again = deploy_scenario(dev, out_dir=tmp_path, progress=quiet)
     assert again.status == "no_changes" and again.verified["ok"]
     assert again.outputs == first.outputs
+    assert diff_scenario(dev).has_changes is False
 
     diff = diff_scenario({**dev, "nat_strategy": "per_az"})
     assert diff.has_changes and "NatGateway" in diff.diff
@@ -282,6 +283,19 @@ def test_cli_deploy_json_on_an_in_process_emulator(monkeypatch, tmp_path, capsys
     assert {"alb_url", "db_endpoint", "db_secret_arn"} <= set(data["outputs"])
     assert set(data["phases_s"]) >= {"preflight", "cli_start", "deploy", "verify"}
     assert "cdk |" in captured.err  # progress on stderr, JSON alone on stdout
+
+
+def test_an_emulator_url_that_does_not_answer_is_a_clear_error(monkeypatch, tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://localhost:{port}")
+    monkeypatch.setattr("infrakit.preflight.preflight_scenario", lambda *a, **k: _PassingReport())
+    with pytest.raises(InfrakitError) as err:
+        deploy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=quiet)
+    assert f"localhost:{port} does not answer" in str(err.value) and "infrakit emulator start" in str(err.value)
 
 
 @pytest.mark.slow

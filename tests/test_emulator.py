@@ -113,6 +113,21 @@ def test_endpoint_and_env_point_clients_at_the_emulator(emulator):
     assert env["AWS_REGION"] == "eu-west-1" and env["AWS_ACCESS_KEY_ID"] == "testing"
 
 
+def test_another_process_reaches_the_emulator_through_aws_endpoint_url(aws, emulator):
+    """What a papermill kernel or the CDK CLI does: no in-process mock, only the environment."""
+    import os
+    import subprocess
+    import sys
+
+    create(aws, "db", aurora_template("17.7"))
+    probe = ("import boto3; c = boto3.client('rds').describe_db_clusters()['DBClusters'][0]; "
+             "print(c['DBClusterIdentifier'], c['EngineVersion'])")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    out = subprocess.run([sys.executable, "-c", probe], env={**env, **emulator.env(REGION)}, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    assert out.split() == ["payment-api-test", "17.7"]
+
+
 # ------------------------------------------------------------------ Aurora + secrets
 
 
