@@ -7,7 +7,8 @@ behave like AWS where the kit's stack needs it:
 - models that create real emulator state for ``AWS::RDS::DBCluster``, Aurora
   ``AWS::RDS::DBInstance``, ``AWS::SecretsManager::Secret``,
   ``AWS::SecretsManager::SecretTargetAttachment``, ``AWS::CertificateManager::Certificate``
-  and ``AWS::EC2::SecurityGroupEgress``, and an in-place update for ``AWS::EC2::Route``;
+  and ``AWS::EC2::SecurityGroupEgress``, regional ``AWS::EC2::NatGateway``s, and an in-place
+  update for ``AWS::EC2::Route``;
 - an Aurora engine version the dated catalog (``infrakit.catalogs.engine_catalog()``) marks
   deprecated or does not know fails the cluster with AWS's message
   "Cannot find version 15.3 for aurora-postgresql";
@@ -233,7 +234,10 @@ def _build_models() -> dict[str, type]:
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
     from moto.core.common_models import CloudFormationModel
     from moto.ec2.models import ec2_backends
+    from moto.core.utils import utcnow
+    from moto.ec2.models.nat_gateways import NatGateway
     from moto.ec2.models.route_tables import Route
+    from moto.ec2.utils import random_nat_gateway_id, random_private_ip
     from moto.rds.exceptions import RDSClientError
     from moto.rds.models import DBInstance as MotoDBInstance
     from moto.rds.models import rds_backends
@@ -698,6 +702,43 @@ def _build_models() -> dict[str, type]:
                 transit_gateway_id=props.get("TransitGatewayId"),
                 vpc_peering_connection_id=props.get("VpcPeeringConnectionId"))
 
+    class KitNatGateway(NatGateway):
+        """moto's NAT gateway, plus the regional availability mode (VPC-wide, no subnet, AWS
+        manages its addresses), which moto 5.2.5 fails on ("missing 'SubnetId'")."""
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            **kwargs):
+            props = cloudformation_json["Properties"]
+            if props.get("AvailabilityMode", "zonal") != "regional":
+                return NatGateway.create_from_cloudformation_json(resource_name, cloudformation_json, account_id,
+                                                                  region_name, **kwargs)
+            backend = ec2_backends[account_id][region_name]
+            backend.get_vpc(props["VpcId"])  # InvalidVpcID.NotFound, as AWS
+            nat = cls.__new__(cls)  # not __init__: that needs a subnet
+            nat.id = random_nat_gateway_id()
+            nat.subnet_id = None
+            nat.vpc_id = props["VpcId"]
+            nat.address_set = []
+            nat.state = "available"
+            nat.private_ip = random_private_ip()
+            nat.connectivity_type = props.get("ConnectivityType", "public")
+            nat.availability_mode = "regional"
+            nat._created_at = utcnow()
+            nat.ec2_backend = backend
+            nat.add_tags({t["Key"]: t["Value"] for t in props.get("Tags", [])})
+            backend.nat_gateways[nat.id] = nat
+            return nat
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "NatGatewayId"
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "NatGatewayId":
+                return self.id
+            raise UnformattedGetAttTemplateException()
+
     if not hasattr(Route, "delete"):
         def _delete_route(self, account_id: str, region_name: str) -> None:
             ec2_backends[account_id][region_name].delete_route(self.route_table.id, self.destination_cidr_block)
@@ -707,6 +748,7 @@ def _build_models() -> dict[str, type]:
               KitSecurityGroupEgress]
     registry = {m.cfn_type: m for m in models}
     registry["AWS::EC2::Route"] = KitRoute
+    registry["AWS::EC2::NatGateway"] = KitNatGateway
     return registry
 
 
@@ -1064,9 +1106,7 @@ def _fallback_delete_applies(resource: Any, resource_type: str) -> bool:
     """True when moto itself cannot delete this resource but the kit knows how."""
     from moto.cloudformation import parsing
 
-    if resource_type in _KIT_MODELS:
-        return False
-    moto_class = parsing.get_model_map().get(resource_type)
+    moto_class = _KIT_MODELS.get(resource_type) or parsing.get_model_map().get(resource_type)
     has_cfn_delete = moto_class is not None and not hasattr(
         moto_class.delete_from_cloudformation_json, "__isabstractmethod__")
     has_delete = callable(getattr(resource, "delete", None))

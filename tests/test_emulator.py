@@ -307,6 +307,31 @@ def test_change_set_update_moves_a_route_to_a_new_nat_gateway(aws):
     assert len(aws("ec2").describe_nat_gateways()["NatGateways"]) == 2
 
 
+def test_regional_nat_gateway_routes_private_subnets_and_is_deleted_with_the_stack(aws):
+    template = {"Resources": {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+        "Igw": {"Type": "AWS::EC2::InternetGateway", "Properties": {}},
+        "Attach": {"Type": "AWS::EC2::VPCGatewayAttachment", "Properties": {
+            "VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "Igw"}}},
+        "Nat": {"Type": "AWS::EC2::NatGateway", "DependsOn": ["Attach"], "Properties": {
+            "AvailabilityMode": "regional", "ConnectivityType": "public", "VpcId": {"Ref": "Vpc"}}},
+        "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+        "Default": {"Type": "AWS::EC2::Route", "Properties": {
+            "RouteTableId": {"Ref": "Table"}, "DestinationCidrBlock": "0.0.0.0/0",
+            "NatGatewayId": {"Fn::GetAtt": ["Nat", "NatGatewayId"]}}}}}
+    assert create(aws, "regional", template)["StackStatus"] == "CREATE_COMPLETE"
+    ids = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in aws("cloudformation").describe_stack_resources(
+        StackName="regional")["StackResources"]}
+    nats = aws("ec2").describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [ids["Vpc"]]}])["NatGateways"]
+    assert [n["NatGatewayId"] for n in nats] == [ids["Nat"]]
+    table = aws("ec2").describe_route_tables(RouteTableIds=[ids["Table"]])["RouteTables"][0]
+    assert [r.get("NatGatewayId") for r in table["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"] == \
+        [ids["Nat"]]
+    aws("cloudformation").delete_stack(StackName="regional")
+    assert aws("ec2").describe_nat_gateways()["NatGateways"] == []
+    assert aws("ec2").describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.0.0.0/16"]}])["Vpcs"] == []
+
+
 def test_failed_update_rolls_back_and_names_the_resource(aws):
     cfn = aws("cloudformation")
     good = json.dumps(aurora_template("17.7"))
