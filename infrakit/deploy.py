@@ -330,9 +330,13 @@ def failure_from_events(tgt: _Target, stack_name: str, *, since=None) -> dict[st
 def _cli_failure(lines: Iterable[str]) -> str:
     """The CLI's own error line (e.g. a publish or change-set error), for failures without events."""
     lines = [line.strip() for line in lines if line.strip()]
-    for line in lines:
-        if line.startswith(("❌", "‣")) or "Error" in line or "failed" in line.lower():
-            return line.lstrip("❌‣ ").strip()
+    # Most specific first: an asset step's own failure ("<stack>: fail: No bucket named ..."),
+    # then the CLI's error summary, then anything that says it failed.
+    for marker in (lambda l: ": fail: " in l, lambda l: l.startswith(("❌", "‣")) and len(l) > 20,
+                   lambda l: "Error" in l or "failed" in l.lower()):
+        for line in lines:
+            if marker(line):
+                return line.split(": fail: ", 1)[-1].lstrip("❌‣ ").strip()
     return lines[-1] if lines else "the CDK CLI failed without output"
 
 
@@ -542,6 +546,10 @@ def deploy_scenario(scenario: Mapping[str, Any], *, target: str = "local", yes: 
             result.failure = _safe(lambda: failure_from_events(tgt, name, since=before)) or {
                 "resource": None, "type": None, "status": result.stack_status, "reason": _cli_failure(run.lines)}
             result.status = "failed"
+            if "bootstrapped" in result.failure["reason"]:
+                # CliCredentialsStackSynthesizer still publishes the template to the bootstrap bucket.
+                result.failure["reason"] += (f" Run `PATH=.venv/bin:$PATH npx cdk bootstrap aws://ACCOUNT/"
+                                             f"{checked['region']}` once for this account and region.")
             where = (f"{result.failure['resource']} ({result.failure['type']})" if result.failure.get("resource")
                      else "the CDK CLI")
             result.message = f"deploy of {name} failed at {where}: {result.failure['reason']}"

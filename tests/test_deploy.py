@@ -102,6 +102,19 @@ def test_plan_from_template_counts_what_verification_checks():
     assert plan["listeners"] == [[80, "HTTP"], [443, "HTTPS"]]
 
 
+def test_cli_failure_prefers_the_asset_step_reason():
+    # Lines the pinned CLI printed when the bootstrap bucket was missing (recorded 2026-11-28).
+    lines = ["PaymentApi-dev: start: Publishing PaymentApi-dev Template (current_account-us-east-1-9b27eeb9)",
+             "PaymentApi-dev: fail: No bucket named 'cdk-hnb659fds-assets-123456789012-us-east-1'. "
+             "Is account 123456789012 bootstrapped?",
+             "Failed to publish asset PaymentApi-dev Template (current_account-us-east-1-9b27eeb9)",
+             "‣ AggregateError: "]
+    assert deploy._cli_failure(lines) == ("No bucket named 'cdk-hnb659fds-assets-123456789012-us-east-1'. "
+                                          "Is account 123456789012 bootstrapped?")
+    assert deploy._cli_failure(["✨  Synthesis time: 0.01s", "❌  PaymentApi-dev failed to deploy"]) == \
+        "PaymentApi-dev failed to deploy"
+
+
 # ------------------------------------------------------------------ the real CDK CLI on the emulator
 
 
