@@ -224,7 +224,11 @@ def _ensure_assets_bucket(tgt: _Target) -> None:
     except Exception:  # noqa: BLE001  (absent: create it)
         kwargs = {} if tgt.region == "us-east-1" else {
             "CreateBucketConfiguration": {"LocationConstraint": tgt.region}}
-        s3.create_bucket(Bucket=bucket, **kwargs)
+        try:
+            s3.create_bucket(Bucket=bucket, **kwargs)
+        except s3.exceptions.ClientError as exc:  # another kernel of the batch created it first
+            if exc.response.get("Error", {}).get("Code") not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
 
 
 # --------------------------------------------------------------------------- the CLI
