@@ -69,6 +69,17 @@ def open_offline(browser, url: str, shot: str):
 
 def test_batch_succeeded(batch):
     assert [r.status for r in batch.runs] == ["ok", "ok"], [r.failure for r in batch.runs]
+    import importlib.util
+
+    for run in batch.runs:
+        deploy = run.decision["steps"]["deploy"]
+        if importlib.util.find_spec("infrakit.deploy") is None:
+            assert deploy["status"] == "unavailable" and "not available yet" in deploy["headline"]
+        else:  # deployed into this scenario's own local emulator, and the outputs came back
+            assert deploy["status"] == "ok", deploy["headline"]
+            assert deploy["result"]["target"] == "local"
+            assert deploy["result"]["endpoint_url"].startswith("http://127.0.0.1:")
+            assert set(deploy["result"]["outputs"]) >= {"AlbUrl", "DbEndpoint"}
 
 
 def test_index_lists_every_run_and_links_to_reports(batch, browser):

@@ -172,9 +172,10 @@ def deploy(scenario: dict[str, Any], *, target: str, preflight_report, out_dir: 
 
     log: list[str] = []
     try:
-        # Scenarios of one batch can share a stack name (PaymentApi-dev) and one emulator:
-        # their deploys take turns instead of racing on the same stack.
-        with _stack_lock(target, stack_name(scenario)):
+        # The scenarios of a batch share one emulator, and can share a stack name
+        # (PaymentApi-dev): their deploys take turns. Concurrent CloudFormation deploys into
+        # one moto server were seen to fail verification or hang.
+        with _deploy_lock(target, stack_name(scenario)):
             # Choosing a deploy_target in the parameters is the confirmation; a kernel cannot prompt.
             result = deploy_scenario(scenario, target=target, yes=True, out_dir=out_dir, progress=log.append)
     except InfrakitError as exc:
@@ -192,10 +193,10 @@ def deploy(scenario: dict[str, Any], *, target: str, preflight_report, out_dir: 
 
 
 @contextlib.contextmanager
-def _stack_lock(target: str, stack: str):
-    """An exclusive lock per (emulator or account, stack), across kernel processes."""
-    where = os.environ.get("AWS_ENDPOINT_URL", "") if target == "local" else "aws"
-    key = hashlib.sha256(f"{target}|{where}|{stack}".encode()).hexdigest()[:16]
+def _deploy_lock(target: str, stack: str):
+    """An exclusive lock across kernel processes: per emulator for local deploys, per stack on AWS."""
+    where = os.environ.get("AWS_ENDPOINT_URL", "") if target == "local" else f"aws|{stack}"
+    key = hashlib.sha256(f"{target}|{where}".encode()).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"infrakit-deploy-{key}.lock"
     with open(path, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -8,16 +8,19 @@ each scenario's HTML report (or its failure page) and the index over the batch.
 - ``jobs > 1`` runs scenarios in parallel threads. Kernels talk over IPC sockets in a
   private temporary folder instead of TCP ports, so parallel kernels cannot race for the
   same port (papermill#511: "Address already in use").
-- One AWS emulator serves the whole batch (when the kit has one); kernels of scenarios
-  that deploy locally get its ``AWS_ENDPOINT_URL`` and dummy credentials.
+- Each scenario that deploys locally gets its own AWS emulator (see ``scenario_emulator``);
+  its kernels get the emulator's ``AWS_ENDPOINT_URL`` and dummy credentials.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.util
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +48,7 @@ REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", 
                       "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                       "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
 START_TIMEOUT_S = 120
-CELL_TIMEOUT_S = 600
+CELL_TIMEOUT_S = 300  # a hung deploy fails its scenario in minutes, not never
 
 
 def default_param_files() -> list[Path]:
@@ -178,20 +181,33 @@ def _failure_from(exc: BaseException, notebook: str) -> dict[str, Any]:
             "ename": type(exc).__name__, "evalue": str(exc), "traceback": ""}
 
 
-def run_scenario(spec: RunSpec, *, out_dir: Path, env: dict[str, str | None], provenance: dict[str, Any]) -> RunRecord:
+def run_scenario(spec: RunSpec, *, out_dir: Path, provenance: dict[str, Any]) -> RunRecord:
     """Both notebooks for one scenario, then its page. Never raises for a notebook failure."""
+    with scenario_emulator(spec) as emulator:
+        return _run_notebooks(spec, RunRecord(spec), out_dir=out_dir, emulator=emulator, provenance=provenance)
+
+
+def _run_notebooks(spec: RunSpec, record: RunRecord, *, out_dir: Path, emulator: EmulatorProcess | None,
+                   provenance: dict[str, Any]) -> RunRecord:
     import papermill
 
     folder = out_dir / spec.slug
     folder.mkdir(parents=True, exist_ok=True)
-    record = RunRecord(spec)
-    manager = kernel_manager_for(env)
+    for stale in NOTEBOOKS:  # a page must never show a previous run's notebook or results
+        for suffix in (".ipynb", ".json", ".parquet"):
+            (folder / f"{stale}{suffix}").unlink(missing_ok=True)
     executed: dict[str, str] = {}
     for stem in NOTEBOOKS:
         output = folder / f"{stem}.ipynb"
-        started = dt.datetime.now(dt.timezone.utc)
         clock = time.perf_counter()
+        started = dt.datetime.now(dt.timezone.utc)
         try:
+            # Only the decision notebook talks to AWS; it waits for the emulator, if any.
+            manager = kernel_manager_for(kernel_env(spec, emulator if stem == "decision" else None))
+            record.timings_s["emulator_start_s"] = record.timings_s.get("emulator_start_s", 0.0) + (
+                time.perf_counter() - clock)
+            started = dt.datetime.now(dt.timezone.utc)
+            clock = time.perf_counter()
             papermill.execute_notebook(
                 NOTEBOOK_DIR / f"{stem}.ipynb", output, parameters={**spec.parameters, "results_dir": str(folder)},
                 kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(folder), start_timeout=START_TIMEOUT_S,
@@ -229,19 +245,66 @@ def run_scenario(spec: RunSpec, *, out_dir: Path, env: dict[str, str | None], pr
     return record
 
 
+class EmulatorProcess:
+    """``infrakit emulator start`` in its own process: moto keeps its state per process, so
+    emulators in one process would share every stack."""
+
+    def __init__(self, *, timeout_s: float = 60.0):
+        import queue
+        import threading
+
+        self._log = tempfile.TemporaryFile(mode="w+")
+        self._timeout_s = timeout_s
+        self._endpoint_url: str | None = None
+        # Started now and waited for only when the decision notebook needs it: it comes up
+        # while the trade-off notebook runs.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infrakit.cli", "emulator", "start", "--json"], stdout=subprocess.PIPE,
+            stderr=self._log, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+        self._lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: self._lines.put(self.process.stdout.readline()), daemon=True).start()
+
+    @property
+    def endpoint_url(self) -> str:
+        import json
+        import queue
+
+        if self._endpoint_url is None:
+            try:
+                self._endpoint_url = json.loads(self._lines.get(timeout=self._timeout_s))["endpoint_url"]
+            except (queue.Empty, ValueError, KeyError):
+                self.stop()
+                self._log.seek(0)
+                raise InfrakitError(f"the local AWS emulator did not start within {self._timeout_s:.0f} s: "
+                                    f"{self._log.read()[-500:].strip() or 'no output'}") from None
+        return self._endpoint_url
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # its Ctrl-C path stops moto cleanly
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if not self._log.closed:
+            self._log.close()
+
+
 @contextlib.contextmanager
-def batch_emulator(specs: Sequence[RunSpec]):
-    """One local AWS emulator for every scenario that deploys locally; None when none does
-    or this build of the kit has no emulator (the deploy step then says it is unavailable)."""
-    if not any(s.options.deploy_target == "local" for s in specs):
+def scenario_emulator(spec: RunSpec):
+    """A local AWS emulator for one scenario that deploys locally; None when it does not, or
+    when this build of the kit has no emulator (the deploy step then says it is unavailable).
+
+    One per scenario, each in its own process: scenarios may share a stack name
+    (PaymentApi-dev), and a deploy that updated a stack after other scenarios' stacks were
+    created in the same moto server was seen to hang. Separate emulators keep each scenario's
+    proof independent of the others and of the order they run in.
+    """
+    if spec.options.deploy_target != "local" or importlib.util.find_spec("infra_lib.emulator") is None:
         yield None
         return
-    try:
-        from infra_lib.emulator import start_emulator
-    except ImportError:
-        yield None
-        return
-    emulator = start_emulator()
+    emulator = EmulatorProcess()
     try:
         yield emulator
     finally:
@@ -272,18 +335,14 @@ def run_batch(paths: Sequence[str | Path], *, out_dir: str | Path = "reports", j
     provenance = current_provenance()
     runs: dict[str, RunRecord] = {}
     clock = time.perf_counter()
-    with batch_emulator(specs) as emulator:
-        timings["emulator_start_s"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(run_scenario, spec, out_dir=out_dir, env=kernel_env(spec, emulator),
-                                   provenance=provenance): spec for spec in specs}
-            for future in as_completed(futures):
-                record = future.result()
-                runs[record.spec.slug] = record
-                if on_done:
-                    on_done(record)
-        timings["scenarios_s"] = time.perf_counter() - clock
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(run_scenario, spec, out_dir=out_dir, provenance=provenance): spec for spec in specs}
+        for future in as_completed(futures):
+            record = future.result()
+            runs[record.spec.slug] = record
+            if on_done:
+                on_done(record)
+    timings["scenarios_s"] = time.perf_counter() - clock
     ordered = [runs[s.slug] for s in specs]
     entries = [r.index_entry(out_dir) for r in ordered]
     index = out_dir / "index.html"

@@ -1,0 +1,101 @@
+"""Benchmark: `make report` (the default parameter files, --jobs 2) end to end, with the time
+per phase (validation, kernel start, sweep, synth, preflight, deploy, render) and each report's
+size. Targets: at most 60 s in all on this 2-core machine, each report under 2 MB.
+
+Runs the real CLI in a subprocess, as make does, once with the synth cache as it is (warm
+after one run) and, with --cold, once more with an empty cache (every kernel starts jsii).
+Phase times are summed over scenarios; with --jobs 2 they overlap, so they add up to more
+than the wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WALL_TARGET_S = 60.0
+SIZE_TARGET_BYTES = 2_000_000
+
+# Phase -> where its seconds come from (runner timings, or the notebooks' own laps).
+PHASES = {
+    "emulator start": ("run", "emulator_start_s"),
+    "kernel start": ("run", "kernel_start_s"),
+    "sweep (both notebooks)": ("laps", "sweep"),
+    "charts": ("laps", "charts"),
+    "as-given check": ("laps", "as_given"),
+    "synth": ("laps", "synth"),
+    "preflight": ("laps", "preflight"),
+    "template cost": ("laps", "template_cost"),
+    "deploy": ("laps", "deploy"),
+    "render": ("run", "render_s"),
+}
+
+
+def run_once(out_dir: Path, jobs: int, env: dict[str, str]) -> dict:
+    start = time.perf_counter()
+    done = subprocess.run([str(ROOT / ".venv" / "bin" / "infrakit"), "report", "--out", str(out_dir), "--jobs", str(jobs)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        print(done.stdout, done.stderr, file=sys.stderr)
+        raise SystemExit(f"infrakit report failed with exit code {done.returncode}")
+    index = json.loads((out_dir / "index.json").read_text())
+    phases = {name: 0.0 for name in PHASES}
+    phases["validation"] = index["timings_s"]["validation_s"]
+    sizes = {}
+    for run in index["runs"]:
+        folder = out_dir / Path(run["href"]).parent
+        laps = {}
+        for stem in ("trade_offs", "decision"):
+            result = json.loads((folder / f"{stem}.json").read_text())
+            for key, value in result["timings_s"].items():
+                laps[key] = laps.get(key, 0.0) + value
+        for name, (where, key) in PHASES.items():
+            phases[name] += (run["timings_s"] if where == "run" else laps).get(key, 0.0)
+        sizes[run["name"]] = (folder / "report.html").stat().st_size
+    return {"wall_s": wall, "phases_s": phases, "sizes": sizes, "runs": index["runs"]}
+
+
+def show(label: str, result: dict) -> bool:
+    print(f"\n{label}: wall {result['wall_s']:.1f} s (target <= {WALL_TARGET_S:.0f} s)")
+    print("  phase (summed over scenarios)        s")
+    order = ["validation", *PHASES]
+    for name in order:
+        print(f"  {name:34} {result['phases_s'][name]:6.2f}")
+    print("  report                            size")
+    for name, size in result["sizes"].items():
+        print(f"  {name:34} {size / 1e6:5.2f} MB")
+    for run in result["runs"]:
+        print(f"  {run['name']:20} {run['status']:6} {run['duration_s']:5.1f} s  preflight {run.get('preflight')}, "
+              f"deploy {run.get('deploy')}")
+    ok = result["wall_s"] <= WALL_TARGET_S and all(s < SIZE_TARGET_BYTES for s in result["sizes"].values())
+    print(f"  {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--cold", action="store_true", help="also run with an empty synth cache")
+    args = parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ)
+        run_once(Path(tmp) / "warm-up", args.jobs, env)  # fills the synth cache, as a previous make report would
+        ok &= show(f"make report, synth cache warm, --jobs {args.jobs}", run_once(Path(tmp) / "warm", args.jobs, env))
+        if args.cold:
+            env["INFRAKIT_CACHE_DIR"] = str(Path(tmp) / "empty-cache")
+            ok &= show(f"make report, synth cache empty, --jobs {args.jobs}",
+                       run_once(Path(tmp) / "cold", args.jobs, env))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
