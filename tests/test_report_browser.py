@@ -4,7 +4,7 @@ chart image decodes. Screenshots land in reports/screenshots/ (git-ignored) for 
 
 from __future__ import annotations
 
-import shutil
+import re
 from pathlib import Path
 
 import pytest
@@ -78,7 +78,7 @@ def test_batch_succeeded(batch):
         else:  # deployed into this scenario's own local emulator, and the outputs came back
             assert deploy["status"] == "ok", deploy["headline"]
             assert deploy["result"]["target"] == "local"
-            assert deploy["result"]["endpoint_url"].startswith("http://127.0.0.1:")
+            assert re.match(r"http://(127\.0\.0\.1|localhost):\d+$", deploy["result"]["endpoint_url"])
             assert set(deploy["result"]["outputs"]) >= {"AlbUrl", "DbEndpoint"}
 
 
