@@ -79,7 +79,7 @@ def test_batch_succeeded(batch):
             assert deploy["status"] == "ok", deploy["headline"]
             assert deploy["result"]["target"] == "local"
             assert re.match(r"http://(127\.0\.0\.1|localhost):\d+$", deploy["result"]["endpoint_url"])
-            assert set(deploy["result"]["outputs"]) >= {"AlbUrl", "DbEndpoint"}
+            assert set(deploy["result"]["outputs"]) >= {"alb_url", "db_endpoint"}
 
 
 def test_index_lists_every_run_and_links_to_reports(batch, browser):
