@@ -62,12 +62,14 @@ class IsolatedKernelManager(AsyncKernelManager):
     """
 
     extra_env: dict[str, str | None] = {}
+    log_path: str | None = None  # the kernel's own stdout/stderr (not the cells'): kept, not printed
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._ipc_dir = tempfile.mkdtemp(prefix="ik-")  # short: socket paths are limited to ~100 bytes
         self.transport = "ipc"
         self.ip = os.path.join(self._ipc_dir, "kernel")
+        self._log_file = None
 
     async def _async_pre_start_kernel(self, **kw):
         env = dict(kw.pop("env", None) or os.environ)
@@ -77,16 +79,22 @@ class IsolatedKernelManager(AsyncKernelManager):
             else:
                 env[key] = value
         kw["env"] = env
+        if self.log_path:
+            self._log_file = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed in cleanup
+            kw["stdout"] = kw["stderr"] = self._log_file
         return await super()._async_pre_start_kernel(**kw)
 
     async def cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            if self._log_file is not None:
+                self._log_file.close()
 
 
-def kernel_manager_for(env: dict[str, str | None]) -> type[IsolatedKernelManager]:
-    return type("ScenarioKernelManager", (IsolatedKernelManager,), {"extra_env": dict(env)})
+def kernel_manager_for(env: dict[str, str | None], log_path: Path | None = None) -> type[IsolatedKernelManager]:
+    return type("ScenarioKernelManager", (IsolatedKernelManager,),
+                {"extra_env": dict(env), "log_path": str(log_path) if log_path else None})
 
 
 def check_kernel() -> None:
@@ -196,6 +204,7 @@ def _run_notebooks(spec: RunSpec, record: RunRecord, *, out_dir: Path, emulator:
     for stale in NOTEBOOKS:  # a page must never show a previous run's notebook or results
         for suffix in (".ipynb", ".json", ".parquet"):
             (folder / f"{stale}{suffix}").unlink(missing_ok=True)
+    (folder / "kernel.log").unlink(missing_ok=True)
     executed: dict[str, str] = {}
     for stem in NOTEBOOKS:
         output = folder / f"{stem}.ipynb"
@@ -203,15 +212,19 @@ def _run_notebooks(spec: RunSpec, record: RunRecord, *, out_dir: Path, emulator:
         started = dt.datetime.now(dt.timezone.utc)
         try:
             # Only the decision notebook talks to AWS; it waits for the emulator, if any.
-            manager = kernel_manager_for(kernel_env(spec, emulator if stem == "decision" else None))
+            manager = kernel_manager_for(kernel_env(spec, emulator if stem == "decision" else None),
+                                         folder / "kernel.log")
             record.timings_s["emulator_start_s"] = record.timings_s.get("emulator_start_s", 0.0) + (
                 time.perf_counter() - clock)
             started = dt.datetime.now(dt.timezone.utc)
             clock = time.perf_counter()
             papermill.execute_notebook(
                 NOTEBOOK_DIR / f"{stem}.ipynb", output, parameters={**spec.parameters, "results_dir": str(folder)},
-                kernel_name=KERNEL_NAME, progress_bar=False, cwd=str(folder), start_timeout=START_TIMEOUT_S,
-                execution_timeout=CELL_TIMEOUT_S, kernel_manager_class=manager)
+                kernel_name=KERNEL_NAME, progress_bar=False, start_timeout=START_TIMEOUT_S,
+                execution_timeout=CELL_TIMEOUT_S, kernel_manager_class=manager,
+                # The kernel's working folder, set on the kernel only: papermill's cwd= would
+                # os.chdir this whole process, under the other scenarios' threads.
+                resources={"metadata": {"path": str(folder)}})
         except Exception as exc:  # noqa: BLE001 - any failure becomes this scenario's failure page
             record.status = "failed"
             record.failure = _failure_from(exc, stem)
@@ -330,7 +343,7 @@ def run_batch(paths: Sequence[str | Path], *, out_dir: str | Path = "reports", j
     specs = load_run_specs(paths)
     timings["validation_s"] = time.perf_counter() - clock
     check_kernel()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     provenance = current_provenance()
     runs: dict[str, RunRecord] = {}
