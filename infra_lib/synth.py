@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 import infra_lib  # noqa: F401  (sets JSII_NODE before aws_cdk starts)
 import infrakit
 from infrakit.errors import InputError
-from infrakit.scenario import load_scenario, validate_scenario
+from infrakit.scenario import RULES, load_scenario, validate_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON = PROJECT_ROOT / "cdk.json"
@@ -45,6 +45,11 @@ INFRA_KEYS: tuple[str, ...] = (
     "hosted_zone_id", "certificate_arn", "service_cpu", "service_memory_mib", "service_desired_count",
     "service_arch", "container_image", "container_port", "log_retention_days",
 )
+
+
+# Deployability rules the constructs themselves depend on: HTTPS needs a certificate source to
+# build at all, so even check_deployable=False keeps them.
+RULES_NEEDED_TO_BUILD = ("certificate-source",)
 
 
 def stack_name(scenario: Mapping[str, Any]) -> str:
@@ -142,7 +147,12 @@ def synth_many(scenarios: Sequence[Mapping[str, Any]], *, cache: bool = True, ca
     checked, problems = [], []
     for scenario in scenarios:
         try:
-            checked.append(validate_scenario(dict(scenario), rule_kinds=kinds))
+            valid = validate_scenario(dict(scenario), rule_kinds=kinds)
+            if not check_deployable:  # what AWS would refuse may pass; what the stack cannot be built from may not
+                build = [p for rule in RULES if rule.id in RULES_NEEDED_TO_BUILD if (p := rule.check(valid))]
+                if build:
+                    raise InputError(build)
+            checked.append(valid)
         except InputError as exc:
             problems.extend(f"{scenario.get('name', '?')}: {p}" for p in exc.problems)
     if problems:

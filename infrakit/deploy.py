@@ -128,8 +128,10 @@ def check_cdk_cli() -> Path:
 
 
 def check_aws_credentials() -> None:
-    from infrakit.preflight import credentials_available
+    from infrakit.preflight import credentials_available, profile_problem
 
+    if problem := profile_problem():
+        raise InputError([f"--target aws: {problem}"])
     if not credentials_available():
         raise InputError(["--target aws: no AWS credentials found (no AWS_PROFILE, AWS_ACCESS_KEY_ID or "
                           "~/.aws/credentials|config). Configure them (`aws configure` or `aws sso login "

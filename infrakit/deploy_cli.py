@@ -153,9 +153,22 @@ def cmd_emulator_start(args) -> int:
     from infra_lib.emulator import start_emulator
     from infrakit.errors import InputError
 
-    if not 0 <= args.port <= 65535:
-        raise InputError([f"--port: {args.port} is not a TCP port; use 1024-65535, or omit it for a free one."])
-    emulator = start_emulator(port=args.port)
+    from infra_lib.emulator import EmulatorError
+    from infrakit.preflight import check_region
+
+    problems = []
+    if args.port != 0 and not 1024 <= args.port <= 65535:
+        problems.append(f"--port: {args.port} is not a usable TCP port; use 1024-65535, or omit it for a free one.")
+    try:
+        check_region(args.region)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    try:
+        emulator = start_emulator(port=args.port)
+    except EmulatorError as exc:  # a port in use is the caller's choice: bad input, exit 2
+        raise InputError([f"--port: {exc}"]) from None
     env = emulator.env(args.region)
     if args.json:
         print(json.dumps({"endpoint_url": emulator.endpoint_url, "port": emulator.port, "env": env}), flush=True)

@@ -116,13 +116,11 @@ def choose_stack(stacks: Sequence[AssemblyStack], wanted: str | None, directory:
 
 
 def known_regions() -> set[str]:
-    import boto3
+    """Every region of every partition, from botocore's bundled endpoint data (no profile, no network)."""
+    from botocore.loaders import create_loader
 
-    session = boto3.session.Session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("ec2", partition_name=partition))
-    return regions
+    endpoints = create_loader().load_data("endpoints")
+    return {region for partition in endpoints["partitions"] for region in partition.get("regions", {})}
 
 
 def check_region(region: str, flag: str = "--region") -> str:
@@ -146,6 +144,22 @@ def credentials_available() -> bool:
     files = [Path(env.get("AWS_SHARED_CREDENTIALS_FILE", home / ".aws" / "credentials")),
              Path(env.get("AWS_CONFIG_FILE", home / ".aws" / "config"))]
     return any(f.is_file() and f.stat().st_size > 0 for f in files)
+
+
+def profile_problem() -> str | None:
+    """Why ``AWS_PROFILE`` cannot be used (it names no profile), or None."""
+    profile = os.environ.get("AWS_PROFILE")
+    if not profile:
+        return None
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        boto3.session.Session(profile_name=profile)
+    except ProfileNotFound:
+        return (f"AWS_PROFILE={profile!r} names no profile in ~/.aws/config or ~/.aws/credentials; set it to a "
+                f"configured profile (`aws configure list-profiles`), or unset it.")
+    return None
 
 
 # --- dollar figures ---------------------------------------------------------------------------
@@ -217,13 +231,16 @@ def resolve_mode(*, live: bool | None) -> bool:
 def preflight_template(template: Mapping[str, Any], *, region: str, live: bool | None = False,
                        suppress: Sequence[str] = (), environment: str | None = None, stack_name: str | None = None,
                        session=None, cfn_lint: bool = True, today: dt.date | None = None,
-                       extra_suppressions: Sequence = ()):
+                       extra_suppressions: Sequence = (), template_dir: str | Path | None = None):
     from infra_lib.preflight import parse_suppressions, preflight
 
     suppressions = [*parse_suppressions(suppress), *extra_suppressions]
-    return preflight(template, region=region, live=resolve_mode(live=live), session=session,
+    live = resolve_mode(live=live)
+    if live and session is None and (problem := profile_problem()):
+        raise InputError([problem])
+    return preflight(template, region=region, live=live, session=session,
                      suppressions=suppressions, environment=environment, costs=ModelCosts(),
-                     stack_name=stack_name, cfn_lint=cfn_lint, today=today)
+                     stack_name=stack_name, cfn_lint=cfn_lint, today=today, template_dir=template_dir)
 
 
 def preflight_scenario(scenario: Mapping[str, Any], *, synth_result=None, live: bool | None = False,

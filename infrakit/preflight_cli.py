@@ -48,57 +48,77 @@ def cmd_preflight(args) -> int:
 
     if args.rules:
         return _print_rules(args.json)
+    from infrakit import preflight as kit
+
+    problems: list[str] = []
+
+    def collect(check, *a, **kw):
+        """Run one input check; keep its problems and go on, so every problem is reported at once."""
+        try:
+            return check(*a, **kw)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return None
+
     given = [name for name, value in (("SCENARIO.yaml", args.scenario), ("--template", args.template),
                                       ("--assembly", args.assembly)) if value]
     if len(given) != 1:
-        raise InputError([f"give exactly one of SCENARIO.yaml, --template TEMPLATE.json or --assembly CDK_OUT_DIR "
-                          f"(got {', '.join(given) if given else 'none'})"])
-    problems = []
+        problems.append(f"give exactly one of SCENARIO.yaml, --template TEMPLATE.json or --assembly CDK_OUT_DIR "
+                        f"(got {', '.join(given) if given else 'none'})")
     if args.scenario and (args.region or args.environment):
         problems.append("--region and --environment go with --template/--assembly; for a scenario, set region: "
                         "and environment: in its file.")
     if args.stack and not args.assembly:
         problems.append("--stack goes with --assembly.")
-    if problems:
-        raise InputError(problems)
     from infra_lib.preflight import parse_suppressions
 
-    parse_suppressions(args.suppress)  # bad reasons are bad input, before any work
-    from infrakit import preflight as kit
-
+    collect(parse_suppressions, args.suppress)
+    if args.region:
+        collect(kit.check_region, args.region)
     live = kit.resolve_mode(live=args.live)
-    if args.live and not (kit.credentials_available() or _endpoint()):
-        raise InputError(["--live: no AWS credentials found (environment, AWS_PROFILE or ~/.aws) and no "
-                          "AWS_ENDPOINT_URL; configure credentials, or run with --offline."])
-    if args.scenario:
-        from infrakit.scenario import load_scenario
+    if live:
+        if problem := kit.profile_problem():
+            problems.append(problem)
+        elif args.live and not (kit.credentials_available() or _endpoint()):
+            problems.append("--live: no AWS credentials found (environment, AWS_PROFILE or ~/.aws) and no "
+                            "AWS_ENDPOINT_URL; configure credentials, or run with --offline.")
+    scenario = template = stack = None
+    if len(given) == 1:
+        if args.scenario:
+            from infrakit.scenario import load_scenario
 
-        scenario = load_scenario(args.scenario)
+            scenario = collect(load_scenario, args.scenario)
+        elif args.template:
+            template = collect(kit.load_template_file, args.template)
+        else:
+            stacks = collect(kit.assembly_stacks, args.assembly)
+            stack = collect(kit.choose_stack, stacks, args.stack, args.assembly) if stacks else None
+            template = collect(kit.load_template_file, stack.template_path) if stack else None
+    if problems:
+        raise InputError(problems)
+    if scenario is not None:
         report = kit.preflight_scenario(scenario, live=live, suppress=args.suppress, cfn_lint=args.cfn_lint)
         subject = f"scenario {args.scenario} (stack {report.stack})"
     else:
-        if args.region:
-            kit.check_region(args.region)  # before reading anything
         if args.template:
-            template = kit.load_template_file(args.template)
             from cost_model.template import region_from_assembly
 
-            assembly_region = region_from_assembly(args.template) if Path(args.template).is_file() else None
+            assembly_region = region_from_assembly(args.template)
             stack_name = Path(args.template).name.removesuffix(".json").removesuffix(".template")
+            template_dir = Path(args.template).parent
             subject = f"template {args.template}"
         else:
-            stacks = kit.assembly_stacks(args.assembly)
-            stack = kit.choose_stack(stacks, args.stack, args.assembly)
-            template = kit.load_template_file(stack.template_path)
             assembly_region, stack_name = stack.region, stack.name
+            template_dir = Path(args.assembly)
             subject = f"stack {stack.name} in {args.assembly}"
         region, region_from = _region(args.region, assembly_region)
         kit.check_region(region)
         report = kit.preflight_template(template, region=region, live=live, suppress=args.suppress,
-                                        environment=args.environment, stack_name=stack_name, cfn_lint=args.cfn_lint)
+                                        environment=args.environment, stack_name=stack_name, cfn_lint=args.cfn_lint,
+                                        template_dir=template_dir)
         report.data_source["region_from"] = region_from
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps(report.to_json(), indent=2, default=str))
     else:
         print(render_text(report, subject), end="")
     return EXIT_OK if report.passed else EXIT_FAILURE

@@ -81,3 +81,7 @@ def aurora(*, version: Any = "17.7", instance_class: str = "db.r6g.large", insta
         resources[f"Instance{i}"] = resource("AWS::RDS::DBInstance", DBClusterIdentifier=ref("Cluster"),
                                              DBInstanceClass=instance_class, Engine="aurora-postgresql")
     return resources
+
+
+def eips(n: int) -> dict[str, dict]:
+    return {f"Eip{i}": resource("AWS::EC2::EIP", Domain="vpc") for i in range(n)}

@@ -146,8 +146,8 @@ def test_version_as_a_parameter_or_missing_is_reported_not_crashed():
 def test_other_engines_offline_are_unverified_not_passed_silently():
     tpl = template(Db=resource("AWS::RDS::DBInstance", Engine="mysql", EngineVersion="8.0.11",
                                DBInstanceClass="db.t3.micro", StorageEncrypted=True))
-    finding = only(run(tpl), "RDS-ENGINE-VERSION", "unverified")
-    assert "aurora-postgresql only" in finding.message
+    finding = only(run(tpl), "RDS-ENGINE-VERSION", "engine-not-in-catalog")
+    assert "aurora-postgresql only" in finding.message and finding.severity == "warning"
 
 
 # --- 2. certificate domain ----------------------------------------------------------------------

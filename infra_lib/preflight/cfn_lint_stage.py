@@ -22,7 +22,8 @@ def version() -> str:
 def run(template: Mapping[str, Any], region: str) -> list[Finding]:
     from cfnlint.api import ManualArgs, lint
 
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+    # default=str: a YAML template's unquoted AWSTemplateFormatVersion arrives as a date.
+    matches = lint(json.dumps(template, default=str), config=ManualArgs(regions=[region]))
     findings = []
     source = f"cfn-lint {version()} (bundled specifications, region {region})"
     for match in matches:

@@ -258,5 +258,11 @@ def _describe_error(exc: Exception) -> str:
     response = getattr(exc, "response", None)
     if isinstance(response, dict) and "Error" in response:
         error = response["Error"]
-        return f"{error.get('Code', type(exc).__name__)}: {error.get('Message', '')}".strip()
-    return f"{type(exc).__name__}: {exc}"
+        text = f"{error.get('Code', type(exc).__name__)}: {error.get('Message', '')}".strip()
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    if "<html" in text.lower() or "<!doctype" in text.lower():
+        # An endpoint (often an emulator) answered with an HTML error page: keep the status, not the page.
+        status = (response or {}).get("ResponseMetadata", {}).get("HTTPStatusCode") if isinstance(response, dict) else None
+        text = f"the endpoint answered HTTP {status or 'error'} with an HTML page (the API is not served there)"
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -19,6 +19,8 @@ DEFAULT_PACK: Mapping[str, str] = {
     "RDS-ENGINE-VERSION/not-pinned": "warning",
     "RDS-ENGINE-VERSION/standard-support-ending": "info",
     "RDS-ENGINE-VERSION/unverified": "info",
+    "RDS-ENGINE-VERSION/numeric-version": "warning",
+    "RDS-ENGINE-VERSION/engine-not-in-catalog": "warning",
     "ACM-CERTIFICATE-DOMAIN/reserved-domain": "error",
     "ACM-CERTIFICATE-DOMAIN/no-hosted-zone": "error",
     "ACM-CERTIFICATE-DOMAIN/zone-mismatch": "error",
@@ -53,6 +55,8 @@ DEFAULT_PACK: Mapping[str, str] = {
     "LAMBDA-CUSTOM-RESOURCE/lambda-function": "info",
     "PREFLIGHT/rule-failed": "error",
     "PREFLIGHT/bad-suppression": "error",
+    "PREFLIGHT/nested-stack-not-checked": "warning",
+    "PREFLIGHT/cfn-lint-failed": "warning",
 }
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from infra_lib.preflight import cfn_lint_stage, suppressions as suppression_mod
@@ -28,8 +31,6 @@ def infer_environment(index: TemplateIndex, stack_name: str | None = None) -> st
             if key.lower() in ENVIRONMENT_TAGS:
                 return _normalise(value)
     if stack_name:
-        import re
-
         words = {w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])", stack_name) if w}
         if words & PROD_WORDS:
             return "prod"
@@ -44,18 +45,10 @@ def _normalise(value: str) -> str:
     return "prod" if value in PROD_WORDS else value
 
 
-def preflight(template: Mapping[str, Any], *, region: str, live: bool = False, session=None,
-              suppressions: Sequence[Suppression] = (), environment: str | None = None,
-              costs: CostHooks | None = None, today: dt.date | None = None, cfn_lint: bool = True,
-              stack_name: str | None = None, pack: Mapping[str, str] = DEFAULT_PACK) -> PreflightReport:
-    """Preflight one CloudFormation template (a dict). Offline by default: the dated catalogs."""
+def _check(template, *, region, facts, today, environment, costs, cfn_lint, pack, template_dir,
+           prefix: str, depth: int = 0) -> list[Finding]:
     index = TemplateIndex(template)
-    facts = LiveFacts(region, session=session) if live else OfflineFacts(region)
-    if today is None:
-        today = facts.now.date() if live else dt.date.today()
-    resolved_environment = environment or infer_environment(index, stack_name)
-    context = Context(index=index, region=region, facts=facts, today=today,
-                      environment=resolved_environment, costs=costs)
+    context = Context(index=index, region=region, facts=facts, today=today, environment=environment, costs=costs)
     findings: list[Finding] = []
     for rule in ALL_RULES:
         try:
@@ -66,8 +59,54 @@ def preflight(template: Mapping[str, Any], *, region: str, live: bool = False, s
                                 "infrakit")]
         findings.extend(f.with_severity(severity(pack, f.rule_id, f.check)) for f in produced)
     if cfn_lint:
-        linted = cfn_lint_stage.run(template, region)
-        findings.extend(f.with_severity(pack.get(f.rule_id, f.severity)) for f in linted)
+        try:
+            linted = cfn_lint_stage.run(template, region)
+            findings.extend(f.with_severity(pack.get(f.rule_id, f.severity)) for f in linted)
+        except Exception as exc:  # noqa: BLE001 - cfn-lint is a second opinion; its crash must not hide ours
+            findings.append(Finding("PREFLIGHT", "cfn-lint-failed", "", f"cfn-lint failed on this template: "
+                                    f"{type(exc).__name__}: {exc}", "Run cfn-lint on the template by hand.",
+                                    "cfn-lint", severity(pack, "PREFLIGHT", "cfn-lint-failed")))
+    nested_findings: list[Finding] = []
+    for name, props in index.of_type("AWS::CloudFormation::Stack"):
+        metadata = (index.resources[name].get("Metadata") or {})
+        asset = metadata.get("aws:asset:path") if isinstance(metadata, Mapping) else None
+        path = Path(template_dir) / asset if template_dir and isinstance(asset, str) else None
+        if path is not None and path.is_file() and depth < 5:
+            nested = json.loads(path.read_text(encoding="utf-8"))
+            nested_findings.extend(_check(nested, region=region, facts=facts, today=today, environment=environment,
+                                   costs=costs, cfn_lint=cfn_lint, pack=pack, template_dir=template_dir,
+                                   prefix=f"{prefix}{name}/", depth=depth + 1))
+        else:
+            findings.append(Finding("PREFLIGHT", "nested-stack-not-checked", name,
+                                    f"{name} is a nested stack whose template is not at hand "
+                                    f"({props.get('TemplateURL') and 'TemplateURL only' or 'no TemplateURL'}): "
+                                    f"its resources were not checked.",
+                                    "Preflight the cloud assembly (--assembly cdk.out), which holds nested "
+                                    "templates, or the nested template itself with --template.", "template",
+                                    severity(pack, "PREFLIGHT", "nested-stack-not-checked")))
+    if prefix:  # this level's findings; nested levels prefixed themselves
+        findings = [replace(f, resource=f"{prefix}{f.resource}" if f.resource else prefix.rstrip("/"))
+                    for f in findings]
+    return findings + nested_findings
+
+
+def preflight(template: Mapping[str, Any], *, region: str, live: bool = False, session=None,
+              suppressions: Sequence[Suppression] = (), environment: str | None = None,
+              costs: CostHooks | None = None, today: dt.date | None = None, cfn_lint: bool = True,
+              stack_name: str | None = None, pack: Mapping[str, str] = DEFAULT_PACK,
+              template_dir: str | Path | None = None) -> PreflightReport:
+    """Preflight one CloudFormation template (a dict). Offline by default: the dated catalogs.
+
+    ``template_dir`` is where nested stacks' templates are (a cloud assembly): each nested
+    stack found there is checked too, its findings' resources prefixed with the stack's id.
+    """
+    facts = LiveFacts(region, session=session) if live else OfflineFacts(region)
+    if today is None:
+        today = facts.now.date() if live else dt.date.today()
+    resolved_environment = _normalise(environment) if environment else infer_environment(
+        TemplateIndex(template), stack_name)
+    findings = _check(template, region=region, facts=facts, today=today, environment=resolved_environment,
+                      costs=costs, cfn_lint=cfn_lint, pack=pack, template_dir=template_dir, prefix="")
     declared, problems = suppression_mod.from_template(template)
     findings.extend(Finding("PREFLIGHT", "bad-suppression", "", problem,
                             "Give the suppression a reason of at least 10 characters.", "template", "error")

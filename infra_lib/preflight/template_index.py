@@ -7,6 +7,7 @@ separate ``AWS::EC2::SecurityGroupIngress`` resources, ids may be ``Ref``, ``Fn:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
@@ -87,7 +88,7 @@ class IngressRule:
     def port_range(self) -> tuple[int, int] | None:
         if self.all_traffic:
             return ALL_PORTS
-        if self.protocol not in ("tcp", "6"):
+        if self.protocol not in ("tcp", "udp"):
             return None
         if self.from_port is None or self.to_port is None:
             return None
@@ -96,16 +97,28 @@ class IngressRule:
         return (self.from_port, self.to_port)
 
     def admits_tcp(self, port: int) -> bool:
-        span = self.port_range()
-        return span is not None and span[0] <= port <= span[1]
+        return self.admits(port, "tcp")
+
+    def admits(self, port: int, protocol: str) -> bool:
+        """Whether this rule lets ``protocol`` ("tcp" or "udp") traffic to ``port`` in."""
+        if self.all_traffic:
+            return True
+        if self.protocol != protocol:
+            return False
+        if self.from_port is None or self.to_port is None:
+            return False
+        if self.from_port == -1:
+            return True
+        return self.from_port <= port <= self.to_port
 
     def describe_ports(self) -> str:
         span = self.port_range()
         if span is None:
-            return f"{self.protocol} (unresolved ports)" if self.protocol in ("tcp", "6") else self.protocol
+            return f"{self.protocol} (unresolved ports)" if self.protocol in ("tcp", "udp") else self.protocol
         if span == ALL_PORTS:
-            return "all ports"
-        return f"port {span[0]}" if span[0] == span[1] else f"ports {span[0]}-{span[1]}"
+            return "all ports" if self.all_traffic else f"all {self.protocol.upper()} ports"
+        kind = "" if self.protocol == "tcp" else f"{self.protocol.upper()} "
+        return f"{kind}port {span[0]}" if span[0] == span[1] else f"{kind}ports {span[0]}-{span[1]}"
 
     def describe_source(self) -> str:
         if self.cidr:
@@ -119,6 +132,31 @@ class TemplateIndex:
     def __init__(self, template: Mapping[str, Any]):
         self.template = template
         self.resources: dict[str, dict[str, Any]] = dict(template.get("Resources") or {})
+        parameters = template.get("Parameters")
+        self.parameters: dict[str, Any] = dict(parameters) if isinstance(parameters, Mapping) else {}
+
+    def literal(self, value: Any) -> Any:
+        """``{"Ref": P}`` to a parameter with a Default becomes that default (what a deploy without
+        overrides uses); anything else is returned as it is."""
+        if isinstance(value, Mapping) and len(value) == 1 and isinstance(value.get("Ref"), str):
+            parameter = self.parameters.get(value["Ref"])
+            if isinstance(parameter, Mapping) and "Default" in parameter:
+                return parameter["Default"]
+        return value
+
+    def port(self, value: Any) -> int | None:
+        return as_port(self.literal(value))
+
+    def az_keys(self) -> set[str]:
+        """Distinct AZ expressions of the template's subnets: literal names, or Fn::Select over
+        Fn::GetAZs (one per index), so AZ counts work for templates that do not hard-code AZs."""
+        keys = set()
+        for _, props in self.of_type("AWS::EC2::Subnet"):
+            az = self.literal(props.get("AvailabilityZone"))
+            if az is None:
+                continue
+            keys.add(az if isinstance(az, str) else json.dumps(az, sort_keys=True))
+        return keys
 
     def of_type(self, *types: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for name, resource in self.resources.items():
@@ -173,7 +211,7 @@ class TemplateIndex:
         cidr = entry.get("CidrIp") or entry.get("CidrIpv6")
         return IngressRule(
             group=group, defined_in=defined_in, protocol=protocol,
-            from_port=as_port(entry.get("FromPort")), to_port=as_port(entry.get("ToPort")),
+            from_port=self.port(entry.get("FromPort")), to_port=self.port(entry.get("ToPort")),
             cidr=cidr if isinstance(cidr, str) else (describe(cidr) if cidr is not None else None),
             source_group=source_group, source_external=external,
         )

@@ -22,10 +22,28 @@ RATIONALE = ("ACM issues a DNS-validated certificate only after the validation C
 SOURCE_URL = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-certificatemanager-certificate.html"
 
 
-def _domains(props: dict[str, Any]) -> list[Any]:
-    names = [props.get("DomainName")]
-    names.extend(props.get("SubjectAlternativeNames") or [])
+def _domains(context: Context, props: dict[str, Any]) -> list[Any]:
+    index = context.index
+    names = [index.literal(props.get("DomainName"))]
+    sans = index.literal(props.get("SubjectAlternativeNames"))
+    if isinstance(sans, list):
+        names.extend(index.literal(n) for n in sans)
+    elif isinstance(sans, str):  # a CommaDelimitedList parameter's default
+        names.extend(n.strip() for n in sans.split(",") if n.strip())
+    elif sans is not None:
+        names.append(sans)  # a Ref to a list: reported as not a literal
     return [n for n in names if n is not None]
+
+
+def _literal_tail(value: Any) -> str | None:
+    """The literal text after the last substitution of an Fn::Sub: "${Env}.example.com" -> "example.com"."""
+    if isinstance(value, dict) and len(value) == 1 and "Fn::Sub" in value:
+        text = value["Fn::Sub"]
+        text = text[0] if isinstance(text, list) and text else text
+        if isinstance(text, str) and "}" in text:
+            tail = text.rsplit("}", 1)[1].lstrip(".")
+            return tail or None
+    return None
 
 
 def _options(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -39,9 +57,16 @@ def _options(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def check(context: Context) -> Iterator[Finding]:
     index = context.index
     for resource, props in index.of_type("AWS::CertificateManager::Certificate"):
-        method = str(props.get("ValidationMethod") or "EMAIL").upper()
+        method = str(context.index.literal(props.get("ValidationMethod")) or "EMAIL").upper()
         options = _options(props)
-        for value in _domains(props):
+        for value in _domains(context, props):
+            tail = _literal_tail(value)
+            if tail and reserved_domain_problem(tail):
+                yield Finding(ID, "reserved-domain", resource,
+                              f"{resource} requests a certificate for {describe(value)}: whatever the substitution, "
+                              f"{reserved_domain_problem(tail)} No account can own it, so validation never completes.",
+                              "Use a domain in a public hosted zone you own.", "RFC 2606 / RFC 6761")
+                continue
             if not isinstance(value, str):
                 yield Finding(ID, "unverified", resource,
                               f"{resource}'s domain {describe(value)} is not a literal; ownership not checked.",
@@ -68,7 +93,7 @@ def check(context: Context) -> Iterator[Finding]:
 
 def _dns(context: Context, resource: str, value: str, lookup: str, option: dict[str, Any] | None) -> Iterator[Finding]:
     index = context.index
-    zone_ref = option.get("HostedZoneId") if option else None
+    zone_ref = index.literal(option.get("HostedZoneId")) if option else None
     template_zone = index.target(zone_ref, "AWS::Route53::HostedZone") if zone_ref is not None else None
     if template_zone:
         yield Finding(ID, "new-zone", resource,

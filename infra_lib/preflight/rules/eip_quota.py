@@ -29,8 +29,7 @@ def template_eips(context: Context) -> tuple[int, list[str]]:
     if explicit:
         parts.append(f"{len(explicit)} AWS::EC2::EIP")
     count = len(explicit)
-    subnet_azs = {props.get("AvailabilityZone") for _, props in index.of_type("AWS::EC2::Subnet")
-                  if isinstance(props.get("AvailabilityZone"), str)}
+    subnet_azs = index.az_keys()
     for name, props in index.of_type("AWS::EC2::NatGateway"):
         if str(props.get("AvailabilityMode", "")).lower() == "regional":
             if props.get("AvailabilityZoneAddresses"):

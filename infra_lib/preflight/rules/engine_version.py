@@ -48,11 +48,21 @@ def _clusters(context: Context) -> Iterator[tuple[str, dict[str, Any], list[tupl
 
 def check(context: Context) -> Iterator[Finding]:
     facts = context.facts
+    index = context.index
     for resource, props, instances in _clusters(context):
-        engine = props.get("Engine")
-        version = props.get("EngineVersion")
+        engine = index.literal(props.get("Engine"))
+        version = index.literal(props.get("EngineVersion"))
         if not isinstance(engine, str):
             continue
+        instances = [(name, index.literal(c)) for name, c in instances]
+        if isinstance(version, (int, float)) and not isinstance(version, bool):
+            number = version
+            version = str(version)
+            if "." in version:
+                yield Finding(ID, "numeric-version", resource,
+                              f"{resource}'s EngineVersion is the number {number}, not a string: YAML and JSON drop "
+                              f"trailing zeros, so 15.10 arrives as 15.1. Checked as {version!r}.",
+                              f'Quote it: EngineVersion: "{version}" (or the version you meant).', "template")
         if version is None:
             yield Finding(ID, "not-pinned", resource,
                           f"{resource} ({engine}) pins no EngineVersion: AWS picks its current default at create "
@@ -78,6 +88,12 @@ def check(context: Context) -> Iterator[Finding]:
             yield Finding(ID, "unknown", resource,
                           f"{engine} {version} is not a version AWS offers in {context.region}; CloudFormation "
                           f"would fail with \"Cannot find version {version} for {engine}\".", fix, verdict.source)
+            continue
+        if verdict.status == "unverified" and facts.mode == "offline":
+            yield Finding(ID, "engine-not-in-catalog", resource,
+                          f"{engine} {version} was not checked: {verdict.detail}. Whether AWS can still create it "
+                          f"is unknown offline.",
+                          "Run preflight --live, or check the engine's release calendar by hand.", verdict.source)
             continue
         if verdict.status == "unverified":
             yield Finding(ID, "unverified", resource,

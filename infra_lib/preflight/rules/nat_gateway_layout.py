@@ -21,12 +21,7 @@ def check(context: Context) -> Iterator[Finding]:
     zonal = [name for name, props in index.of_type("AWS::EC2::NatGateway")
              if str(props.get("ConnectivityType", "public")).lower() == "public"
              and str(props.get("AvailabilityMode", "zonal")).lower() != "regional"]
-    public_subnet_azs = set()
-    for _, props in index.of_type("AWS::EC2::Subnet"):
-        az = props.get("AvailabilityZone")
-        if isinstance(az, str):
-            public_subnet_azs.add(az)
-    az_count = len(public_subnet_azs)
+    az_count = len(index.az_keys())
     environment = context.environment
     if len(zonal) == 1 and az_count >= 2:
         per_az = _cost(context, az_count)

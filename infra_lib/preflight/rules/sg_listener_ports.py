@@ -11,13 +11,17 @@ from typing import Iterator
 
 from infra_lib.preflight.context import Context
 from infra_lib.preflight.findings import Finding
-from infra_lib.preflight.template_index import as_port
 
 ID = "SG-LISTENER-PORTS"
 TITLE = "Load balancer security groups open exactly the listener ports"
 RATIONALE = ("A listener whose port the load balancer's security groups do not admit is unreachable; a port "
              "opened with no listener is attack surface with no purpose. Both synthesize and deploy cleanly.")
 SOURCE_URL = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html"
+
+
+# Listener protocol -> the IP protocols its clients use.
+IP_PROTOCOLS = {"HTTP": ("tcp",), "HTTPS": ("tcp",), "TCP": ("tcp",), "TLS": ("tcp",), "UDP": ("udp",),
+                "TCP_UDP": ("tcp", "udp")}
 
 
 def check(context: Context) -> Iterator[Finding]:
@@ -27,10 +31,10 @@ def check(context: Context) -> Iterator[Finding]:
     for name, props in index.of_type("AWS::ElasticLoadBalancingV2::Listener"):
         balancer = index.target(props.get("LoadBalancerArn"), "AWS::ElasticLoadBalancingV2::LoadBalancer")
         if balancer:
-            listeners.setdefault(balancer, []).append((name, as_port(props.get("Port")),
-                                                       str(props.get("Protocol", "?"))))
+            protocol = str(index.literal(props.get("Protocol")) or "HTTP").upper()
+            listeners.setdefault(balancer, []).append((name, index.port(props.get("Port")), protocol))
     for balancer, props in index.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer"):
-        if str(props.get("Type", "application")).lower() != "application" and not props.get("SecurityGroups"):
+        if not props.get("SecurityGroups") and str(props.get("Type", "application")).lower() != "application":
             continue  # a network load balancer without security groups: nothing to compare
         groups, external = index.group_refs(props.get("SecurityGroups"))
         own = listeners.get(balancer, [])
@@ -38,40 +42,42 @@ def check(context: Context) -> Iterator[Finding]:
         for name, port, protocol in own:
             if port is None:
                 yield Finding(ID, "unresolved-port", name, f"Listener {name}'s port is not a literal; not checked.",
-                              "Use a literal port.", "template")
+                              "Use a literal port, or a parameter with a Default.", "template")
                 continue
-            if any(r.admits_tcp(port) for r in group_rules):
+            needed = IP_PROTOCOLS.get(protocol, ("tcp",))
+            if all(any(r.admits(port, ip) for r in group_rules) for ip in needed):
                 continue
             if external:
                 yield Finding(ID, "unverified", name,
                               f"Listener {name} ({protocol}:{port}) on {balancer}: no security group in this template "
                               f"admits port {port}, and {', '.join(external)} cannot be read from the template.",
-                              f"Make sure the imported group admits TCP {port}.", "template")
+                              f"Make sure the imported group admits {'/'.join(needed).upper()} {port}.", "template")
                 continue
             opened = sorted({r.describe_ports() for r in group_rules}) or ["nothing"]
+            where = ", ".join(groups) or "a security group of the load balancer"
             yield Finding(ID, "listener-not-admitted", name,
                           f"Listener {name} is {protocol}:{port} on {balancer}, but its security groups "
                           f"({', '.join(groups) or 'none'}) admit {', '.join(opened)}: clients cannot reach it.",
-                          f"Admit TCP {port} on {', '.join(groups) or 'a security group of the load balancer'} and "
-                          f"remove ports without a listener (CDK: listener with open=True derives the rule from the "
-                          f"listener).", "template")
-        listener_ports = {port for _, port, _ in own if port is not None}
+                          f"Admit {'/'.join(needed).upper()} {port} on {where} and remove ports without a listener "
+                          f"(CDK: listener with open=True derives the rule from the listener).", "template")
         if any(port is None for _, port, _ in own):
             continue  # cannot tell which ports are served
+        served_by = {(port, ip) for _, port, protocol in own for ip in IP_PROTOCOLS.get(protocol, ("tcp",))}
         for rule in group_rules:
             span = rule.port_range()
             if span is None:
                 continue
-            served = [p for p in listener_ports if span[0] <= p <= span[1]]
+            ips = ("tcp", "udp") if rule.all_traffic else (rule.protocol,)
+            served = {p for p, ip in served_by if ip in ips and span[0] <= p <= span[1]}
+            listing = ", ".join(f"{p}/{pr}" for _, p, pr in own) or "none"
             if span[0] == span[1] and not served:
                 yield Finding(ID, "port-without-listener", rule.defined_in,
-                              f"Security group {rule.group} of {balancer} admits TCP {span[0]} from "
-                              f"{rule.describe_source()}, but no listener uses port {span[0]} (listeners: "
-                              f"{', '.join(f'{p}/{pr}' for _, p, pr in own) or 'none'}).",
-                              f"Remove the port {span[0]} rule, or add the listener it was meant for.", "template")
+                              f"Security group {rule.group} of {balancer} admits {rule.describe_ports()} from "
+                              f"{rule.describe_source()}, but no listener uses it (listeners: {listing}).",
+                              f"Remove the {rule.describe_ports()} rule, or add the listener it was meant for.",
+                              "template")
             elif span[0] != span[1] and (span[1] - span[0] + 1) > len(served):
                 yield Finding(ID, "port-range-wider-than-listeners", rule.defined_in,
                               f"Security group {rule.group} of {balancer} admits {rule.describe_ports()} from "
-                              f"{rule.describe_source()}; the listeners use only "
-                              f"{', '.join(str(p) for p in sorted(listener_ports)) or 'no port'}.",
+                              f"{rule.describe_source()}; the listeners use only {listing}.",
                               "Admit exactly the listener ports.", "template")

@@ -10,7 +10,6 @@ from typing import Iterator
 
 from infra_lib.preflight.context import Context
 from infra_lib.preflight.findings import Finding
-from infra_lib.preflight.template_index import as_port
 
 ID = "SG-TARGET-PORTS"
 TITLE = "Service security groups admit the target port from the load balancer"
@@ -55,7 +54,7 @@ def check(context: Context) -> Iterator[Finding]:
     index = context.index
     rules = index.ingress_rules()
     balancer_groups = _balancer_groups(context)
-    target_ports = {name: as_port(props.get("Port"))
+    target_ports = {name: index.port(props.get("Port"))
                     for name, props in index.of_type("AWS::ElasticLoadBalancingV2::TargetGroup")}
     for service, props in index.of_type("AWS::ECS::Service"):
         network = ((props.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {})
@@ -64,7 +63,7 @@ def check(context: Context) -> Iterator[Finding]:
             if not isinstance(mapping, dict):
                 continue
             target_group = index.target(mapping.get("TargetGroupArn"), "AWS::ElasticLoadBalancingV2::TargetGroup")
-            port = as_port(mapping.get("ContainerPort"))
+            port = index.port(mapping.get("ContainerPort"))
             if port is None and target_group:
                 port = target_ports.get(target_group)
             lb_groups = balancer_groups.get(target_group or "", [])
