@@ -262,7 +262,7 @@ def test_kernel_sockets_are_ipc_files_in_a_private_folder():
 
 
 @pytest.mark.slow
-def test_a_failing_scenario_gets_a_failure_page_and_the_others_finish(tmp_path, monkeypatch):
+def test_a_failing_scenario_gets_a_failure_page_and_the_others_finish(tmp_path, monkeypatch, capsys):
     # A copy of the notebooks in which the decision fails for one scenario only.
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
@@ -282,6 +282,9 @@ def test_a_failing_scenario_gets_a_failure_page_and_the_others_finish(tmp_path, 
 
     code = report_cli.cmd_report(argparse.Namespace(params=[str(f) for f in files], out=str(tmp_path / "out"), jobs=2))
     assert code == 1  # any failed scenario fails the batch
+    printed = capsys.readouterr()
+    assert "\r" not in printed.err and "scenario/s" not in printed.err  # no progress bar when not a terminal
+    assert printed.out.splitlines()[0].startswith("failed doomed") and "RuntimeError: doomed on purpose" in printed.out
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     doomed, fine = index["runs"]
     assert (doomed["status"], fine["status"]) == ("failed", "ok")

@@ -35,7 +35,7 @@ h1 { font-size: 26px; margin: 8px 0 4px; } h2 { font-size: 20px; margin: 36px 0 
 a { color: var(--info); }
 .badge { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px;
          border: 1px solid currentColor; vertical-align: 1px; }
-.badge-ok, .badge-passed { color: var(--ok); } .badge-failed { color: var(--bad); }
+.badge-ok, .badge-passed { color: var(--ok); } .badge-failed { color: var(--bad); } .badge-caught { color: var(--warn); }
 .badge-skipped, .badge-unavailable { color: var(--muted); }
 .summary { border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; background: var(--soft); }
 .summary .choice { font-size: 17px; margin: 0 0 6px; }
@@ -46,7 +46,7 @@ a { color: var(--info); }
 .figure-card .value { font-size: 18px; font-weight: 600; }
 table.data { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0; }
 table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left;
-                               vertical-align: top; }
+                               vertical-align: top; overflow-wrap: anywhere; }
 table.data th { background: var(--soft); font-weight: 600; }
 table.data td:has(> .num) { text-align: right; }
 .table { overflow-x: auto; } #comparison { table-layout: fixed; }
@@ -179,7 +179,8 @@ def appendix(spec_source: str, parameters: Mapping[str, Any], trade: Mapping[str
                       f" to {catalogs['price_catalog']['effective_to']}",
             "engine versions": f"{catalogs['engine_catalog']['path']}: snapshot "
                                f"{catalogs['engine_catalog']['snapshot_date']}"}))
-    parts.append(f"<h3>Parameters</h3><p class=\"meta\">From {_e(spec_source)} (every other key at its default)</p>"
+    parts.append(f"<h3>Parameters</h3><p class=\"meta\">From {_e(_shown_path(spec_source))} (every other key at its "
+                 f"default)</p>"
                  + _pairs(parameters or {"(none)": "all defaults"}))
     git = provenance["git"]
     parts.append("<h3>Run</h3>" + _pairs({
@@ -189,6 +190,14 @@ def appendix(spec_source: str, parameters: Mapping[str, Any], trade: Mapping[str
     }))
     parts.append("<h3>Versions</h3>" + _pairs(provenance["versions"]))
     return "".join(parts)
+
+
+def _shown_path(path: str) -> str:
+    """Relative to the working directory when inside it: reports are shared, home paths are noise."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def report_page(*, name: str, source: str, parameters: Mapping[str, Any], trade: Mapping[str, Any],
