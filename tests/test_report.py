@@ -297,3 +297,31 @@ def test_a_failing_scenario_gets_a_failure_page_and_the_others_finish(tmp_path, 
     assert 'href="../doomed/report.html"' not in (tmp_path / "out" / "index.html").read_text()
     assert 'href="doomed/report.html"' in (tmp_path / "out" / "index.html").read_text()
     assert (tmp_path / "out" / "fine" / "report.html").read_text().count('data-chart="') == 4
+
+
+def test_decision_takes_the_recommendation_unless_pinned(seed_model_study):
+    from infrakit.report import decision
+
+    recommended = decision.choose(seed_model_study, params.ReportOptions())
+    assert recommended.mode == "recommended" and recommended.config_id == seed_model_study.recommended
+    assert recommended.scenario["engine_version"] == seed_model_study.row(seed_model_study.recommended)["engine_version"]
+    pinned = decision.choose(seed_model_study, params.ReportOptions(decide="as_given"))
+    assert pinned.mode == "as_given" and pinned.scenario == seed_model_study.scenario
+    assert decision.check_as_given(seed_model_study, pinned) is None  # nothing else to compare with
+
+
+def test_no_configuration_within_budget_falls_back_to_the_file_with_the_reason():
+    from infrakit.report import decision
+
+    scenario = validate_scenario({"name": "tight", "start_date": "2026-12-01", "budget_usd_per_month": 10})
+    study = trade_offs.study(scenario)
+    chosen = decision.choose(study, params.ReportOptions())
+    assert study.recommended is None and chosen.mode == "as_given"
+    assert "over budget" in chosen.why and chosen.scenario == scenario
+
+
+@pytest.mark.parametrize("jobs", ["0", "two", "99"])
+def test_cli_refuses_a_bad_jobs_value(jobs, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "infrakit.cli", "report", "--jobs", jobs, "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2 and "--jobs" in done.stderr and not (tmp_path / "o").exists()
