@@ -41,6 +41,23 @@ def test_notebooks_define_no_functions_or_classes(path):
         assert not defined, f"{path.name}: logic belongs in infrakit/report/, not the notebook:\n{cell.source}"
 
 
+def test_names_the_notebooks_assign_are_known_to_the_parameter_check():
+    assigned = set()
+    for path in NOTEBOOKS:
+        for cell in code_cells(path):
+            if "parameters" in cell.metadata.get("tags", []):
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    assigned.add(node.id)
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    assigned |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+    assert assigned == params.NOTEBOOK_NAMES
+    # Running the cells again in Jupyter (the namespace then holds the notebook's own names) is fine.
+    namespace = {"name": "again", "scenario": {"name": "again"}, "given": None, "steps": [None], "results_dir": ""}
+    assert params.parameters_from_namespace(namespace)[0]["name"] == "again"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_parameters_cell_is_the_scenario_schema(path):
     inferred = papermill.inspect_notebook(str(path))

@@ -38,6 +38,13 @@ RUNNER_KEYS = ("results_dir",)
 # Names IPython itself puts in a kernel's namespace; anything else that looks like a
 # parameter but is not a known key is a misspelt parameter (papermill only warns about those).
 _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
+# Names the notebooks assign themselves, so that running their cells again in Jupyter is no
+# "unknown parameter" (tests/test_notebooks.py keeps this list equal to what they assign).
+NOTEBOOK_NAMES = frozenset({
+    "charts", "chosen", "clock", "cost_step", "curves", "decision", "deploy_step", "given", "options", "out", "params",
+    "preflight_step", "report", "results", "scenario", "steps", "study", "synth_step", "synthesized", "timeline",
+    "trade_offs", "views",
+})
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,7 @@ def parameters_from_namespace(namespace: Mapping[str, Any]) -> tuple[dict[str, A
     raw |= {k: namespace[k] for k in REPORT_FIELDS_BY_NAME if k in namespace}
     stray = [k for k, v in namespace.items()
              if not k.startswith(("_", "PAPERMILL_")) and k not in known and k not in _IPYTHON_NAMES
+             and k not in NOTEBOOK_NAMES
              and isinstance(v, (str, int, float, bool, type(None), list, dict))]
     problems = [_unknown_key_problem(k) for k in stray]
     try:
