@@ -325,3 +325,30 @@ def test_cli_refuses_a_bad_jobs_value(jobs, tmp_path):
     done = subprocess.run([sys.executable, "-m", "infrakit.cli", "report", "--jobs", jobs, "--out", str(tmp_path / "o")],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 2 and "--jobs" in done.stderr and not (tmp_path / "o").exists()
+
+
+def test_results_go_beside_the_notebook_or_out_of_the_source_tree(tmp_path, monkeypatch):
+    from infrakit.report import results
+
+    assert results.results_dir(str(tmp_path / "given")) == tmp_path / "given"
+    injected = {"PAPERMILL_OUTPUT_PATH": str(tmp_path / "runs" / "out.ipynb")}
+    assert results.results_dir("", injected) == tmp_path / "runs"
+    monkeypatch.chdir(tmp_path)
+    assert results.results_dir("", {}) == tmp_path
+    monkeypatch.chdir(results.NOTEBOOK_DIR)  # Jupyter started in notebooks/
+    assert results.results_dir("", {}) == ROOT / "reports" / "interactive"
+
+
+def test_results_files_are_written_whole_and_readable(tmp_path):
+    import pandas as pd
+
+    from infrakit.report import results
+
+    frame = pd.DataFrame({"reasons": [("a", "b"), ()], "usd": [1.5, float("nan")]})
+    paths = results.write_results(tmp_path, "x", {"value": float("nan"), "when": pd.Timestamp("2026-12-01")}, frame)
+    assert [p.name for p in paths] == ["x.json", "x.parquet"]
+    data = json.loads(paths[0].read_text())
+    assert data["value"] is None and data["when"].startswith("2026-12-01") and data["schema_version"] == 1
+    assert pd.read_parquet(paths[1])["reasons"].tolist() == ["a; b", ""]
+    assert oct(paths[0].stat().st_mode & 0o777) != oct(0o600)  # shareable, not mkstemp's private mode
+    assert not list(tmp_path.glob(".x.*"))  # no temporary files left behind

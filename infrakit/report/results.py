@@ -22,15 +22,20 @@ from infrakit.catalogs import engine_catalog
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, TrafficCurves, describe
 
 SCHEMA_VERSION = 1
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+INTERACTIVE_DIR = NOTEBOOK_DIR.parent / "reports" / "interactive"
 
 
 def results_dir(requested: str, namespace: Mapping[str, Any] | None = None) -> Path:
     """Where a notebook writes: ``requested`` if set, else beside the executed notebook when
-    papermill injected its path (``--inject-output-path``), else the working directory."""
+    papermill injected its path (``--inject-output-path``), else the working directory, except
+    in ``notebooks/`` itself (Jupyter), where results go to the git-ignored ``reports/interactive``."""
     if requested:
         path = Path(requested)
     elif namespace and namespace.get("PAPERMILL_OUTPUT_PATH"):
         path = Path(str(namespace["PAPERMILL_OUTPUT_PATH"])).parent
+    elif Path.cwd().resolve() == NOTEBOOK_DIR:
+        path = INTERACTIVE_DIR  # run in Jupyter from notebooks/: keep results out of the source tree
     else:
         path = Path.cwd()
     path.mkdir(parents=True, exist_ok=True)
