@@ -31,6 +31,8 @@ DPI = 100
 STRATEGY_COLORS = {"per_az": "#0072B2", "single": "#E69F00", "regional": "#009E73", "none": "#CC79A7"}
 GROUP_COLORS = {"NAT gateways": "#E69F00", "VPC endpoints": "#CC79A7", "Load balancer": "#56B4E9",
                 "Fargate": "#009E73", "Aurora": "#0072B2", "Aurora Extended Support": "#D55E00", "Other": "#999999"}
+# Dashes per strategy, so lines that coincide (per_az and regional can cost the same) both show.
+STRATEGY_LINES = {"per_az": "-", "single": "-", "regional": (0, (5, 3)), "none": (0, (1.5, 1.5))}
 PHASE_COLORS = {"standard": "#009E73", "es12": "#E69F00", "es3": "#D55E00"}
 TEXT = "#222222"
 MUTED = "#666666"
@@ -260,10 +262,14 @@ def traffic_chart(curves: TrafficCurves) -> Chart:
             missing.append(strategy)
             continue
         label = strategy + (" (endpoints)" if strategy == "none" else "")
+        twins = [other for other in NAT_STRATEGIES[:NAT_STRATEGIES.index(strategy)]
+                 if other not in missing and np.allclose(values, curves.egress_usd[other], equal_nan=False)]
+        if twins:  # drawn over another line: say so, and dash it so both show
+            label += f" (same cost as {', '.join(twins)})"
         if not curves.valid[strategy]:
             label += " - not deployable as configured"
         ax.plot(curves.traffic_gb, values, color=STRATEGY_COLORS[strategy], linewidth=1.8, label=label,
-                linestyle="-" if curves.valid[strategy] else "--")
+                linestyle=STRATEGY_LINES[strategy], alpha=1.0 if curves.valid[strategy] else 0.55)
     for row in curves.crossovers.itertuples():
         ax.scatter([row.traffic_gb_per_month], [row.egress_usd], color=TEXT, s=28, zorder=5)
         ax.annotate(f"{row.traffic_gb_per_month:,.0f} GB: {row.cheaper_above} cheaper above",
@@ -284,5 +290,5 @@ def traffic_chart(curves: TrafficCurves) -> Chart:
     caption = ("Egress layout cost = NAT gateway hours and data, their public addresses and cross-AZ hops, "
                "VPC endpoints; the rest of the bill is the same for every layout. "
                + (f"Not drawn, a price is missing in {curves.base['region']}: {', '.join(missing)}. " if missing else "")
-               + "Dashed: priced, but AWS would refuse this configuration as given (see the reasons table).")
+               + "Faded: priced, but AWS would refuse this configuration as given (see the reasons table).")
     return Chart("nat-traffic", "NAT cost as traffic grows", alt, _png(fig), caption)
