@@ -352,3 +352,29 @@ def test_results_files_are_written_whole_and_readable(tmp_path):
     assert pd.read_parquet(paths[1])["reasons"].tolist() == ["a; b", ""]
     assert oct(paths[0].stat().st_mode & 0o777) != oct(0o600)  # shareable, not mkstemp's private mode
     assert not list(tmp_path.glob(".x.*"))  # no temporary files left behind
+
+
+def test_steps_say_not_available_yet_when_their_part_of_the_kit_is_missing(monkeypatch):
+    from infrakit.report import decision
+
+    scenario = validate_scenario({"name": "partial", "start_date": "2026-12-01"})
+    monkeypatch.setitem(sys.modules, "infrakit.preflight", None)  # import now raises ImportError
+    monkeypatch.setitem(sys.modules, "infrakit.deploy", None)
+    report, step = decision.preflight(scenario, synth_result=None)
+    assert report is None and step.status == "unavailable" and "not available yet" in step.headline
+    deployed = decision.deploy(scenario, target="local", preflight_report=None)
+    assert deployed.status == "unavailable" and "not available yet" in deployed.headline
+    assert decision.deploy(scenario, target="none", preflight_report=None).status == "skipped"
+    assert pages.preflight_verdict({"steps": {"preflight": step.to_json()}}) == "not available yet"
+
+
+def test_a_preflight_with_errors_stops_the_deploy():
+    from infrakit.report import decision
+
+    class Failed:  # the shape of infrakit.preflight's report
+        passed = False
+        errors = ["RDS-ENGINE-VERSION"]
+
+    scenario = validate_scenario({"name": "refused", "start_date": "2026-12-01"})
+    step = decision.deploy(scenario, target="local", preflight_report=Failed())
+    assert step.status == "skipped" and "preflight found 1 error" in step.headline
