@@ -161,6 +161,17 @@ def describe_config(row: pd.Series, keys) -> str:
     return ", ".join(f"{k}={row[k]}" for k in keys)
 
 
+def _standard_support_end_ordinal(versions: pd.Series) -> np.ndarray:
+    """End of standard support per row as a day number (0 when the major is not in the catalog)."""
+    from infrakit.catalogs import engine_catalog
+
+    majors = engine_catalog().majors
+    codes, uniques = pd.factorize(versions.astype(str))
+    per_unique = np.array([majors[v.split(".")[0]].end_of_standard_support.toordinal()
+                           if v.split(".")[0] in majors else 0 for v in uniques], dtype=np.int64)
+    return per_unique[codes] if len(uniques) else np.zeros(len(versions), dtype=np.int64)
+
+
 def _recommend(table, meets, valid, within_budget, egress_ok, varied_keys):
     n = len(table)
     monthly = table["monthly_usd"].to_numpy()
@@ -179,7 +190,11 @@ def _recommend(table, meets, valid, within_budget, egress_ok, varied_keys):
             first_invalid = np.flatnonzero(~valid)[0]
             parts.append(f"e.g. {'; '.join(table['reasons'].iloc[first_invalid])}")
         return None, parts[0] + " " + "; ".join(parts[1:]) + "."
-    order = candidates[np.lexsort((horizon[candidates], risk[candidates], monthly[candidates]))]
+    # Ties on cost, risk and horizon go to the major that stays in standard support longest: with a
+    # short horizon, 15.x and 17.x can cost the same, and the older one only defers an upgrade.
+    support_end = _standard_support_end_ordinal(table["engine_version"])
+    order = candidates[np.lexsort((-support_end[candidates], horizon[candidates], risk[candidates],
+                                   monthly[candidates]))]
     best = int(order[0])
     row = table.iloc[best]
     text = [f"Recommended: {describe_config(row, varied_keys)} at ${monthly[best]:,.2f}/month "

@@ -458,7 +458,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -547,7 +547,7 @@ def validate_scenario(raw: Mapping[str, Any], *, source: str | None = None,
 
 def load_scenario(path: str | Path, *, rule_kinds: tuple[str, ...] = ("input",)) -> dict[str, Any]:
     """Load and validate one scenario YAML file."""
-    return validate_scenario(_read_yaml_mapping(path), source=str(path), rule_kinds=rule_kinds)
+    return validate_scenario(read_yaml_mapping(path), source=str(path), rule_kinds=rule_kinds)
 
 
 def deployability_problems(scenario: Mapping[str, Any]) -> list[str]:
@@ -592,4 +592,4 @@ def validate_grid(raw: Mapping[str, Any], *, source: str | None = None, max_size
 
 
 def load_grid(path: str | Path) -> Grid:
-    return validate_grid(_read_yaml_mapping(path), source=str(path))
+    return validate_grid(read_yaml_mapping(path), source=str(path))

@@ -196,3 +196,23 @@ def test_budget_is_compared_in_cents():
     result = sweep(validate_grid({"start_date": "2026-12-01", "budget_usd_per_month": monthly,
                                   "az_count": [2, 3]}))
     assert result.recommended is not None and result.table.loc[result.recommended, "monthly_usd"] <= monthly + 0.005
+
+
+def test_recommendation_ties_go_to_the_major_with_the_later_end_of_standard_support():
+    from cost_model import sweep
+    from infrakit.catalogs import engine_catalog
+    from infrakit.scenario import validate_grid
+
+    # Within a 12-month horizon neither major reaches Extended Support, so both cost the same.
+    grid = validate_grid({"name": "tie", "horizon_months": 12, "start_date": "2026-12-01", "nat_strategy": "single",
+                          "engine_version": ["15.10", "17.7"]})
+    result = sweep(grid)
+    table = result.table
+    assert table["monthly_usd"].nunique() == 1 and table["horizon_usd"].nunique() == 1
+    majors = engine_catalog().majors
+    later = max(("15.10", "17.7"), key=lambda v: majors[v.split(".")[0]].end_of_standard_support)
+    assert table.loc[result.recommended, "engine_version"] == later
+    # Order of the grid does not decide it.
+    flipped = sweep(validate_grid({**{"name": "tie", "horizon_months": 12, "start_date": "2026-12-01",
+                                      "nat_strategy": "single"}, "engine_version": ["17.7", "15.10"]}))
+    assert flipped.table.loc[flipped.recommended, "engine_version"] == later

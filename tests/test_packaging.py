@@ -45,3 +45,12 @@ def test_cdk_cli_is_pinned_on_the_2_1xxx_line_with_a_lock():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pins = {_name(r): r for r in pyproject["project"]["dependencies"]}
     assert pins["aws-cdk-lib"].startswith("aws-cdk-lib==") and pins["cdk-nag"].startswith("cdk-nag==3.")
+
+
+def test_every_package_folder_is_declared_for_non_editable_installs():
+    import tomllib
+
+    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {str(p.parent.relative_to(ROOT)).replace("/", ".")
+             for top in ("infrakit", "cost_model", "infra_lib") for p in (ROOT / top).rglob("__init__.py")}
+    assert found <= declared, sorted(found - declared)

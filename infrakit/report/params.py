@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from infrakit.errors import InputError
-from infrakit.scenario import FIELDS_BY_NAME, Field, _read_yaml_mapping, check_value, validate_scenario
+from infrakit.scenario import FIELDS_BY_NAME, Field, read_yaml_mapping, check_value, validate_scenario
 
 REPORT_FIELDS: tuple[Field, ...] = (
     Field("deploy_target", "choice", "local",
@@ -119,7 +119,7 @@ def load_run_specs(paths: Sequence[str | Path]) -> list[RunSpec]:
     seen: dict[str, Path] = {}
     for path in map(Path, paths):
         try:
-            scenario, options, parameters = validate_params(_read_yaml_mapping(path), source=str(path))
+            scenario, options, parameters = validate_params(read_yaml_mapping(path), source=str(path))
         except InputError as exc:
             where = exc.source or str(path)
             problems.extend(f"{where}: {p}" for p in exc.problems)
