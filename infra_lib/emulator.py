@@ -998,18 +998,37 @@ def _patch_moto() -> None:
                  and stack_name in (None, cs.stack_id, self.stacks[cs.stack_id].name)]
         return max(found, key=lambda cs: cs.creation_time) if found else None
 
-    def describe_change_set(self, change_set_name):
-        if (found := find_change_set(self, change_set_name)) is None:
+    def describe_change_set(self, change_set_name, stack_name=None):
+        if (found := find_change_set(self, change_set_name, stack_name)) is None:
             raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
         return found
 
-    def delete_change_set(self, change_set_name):
+    def delete_change_set(self, change_set_name, stack_name=None):
         # AWS deletes a change set that is not there without complaint; moto raised UnboundLocalError.
-        if (found := find_change_set(self, change_set_name)) is not None:
+        if (found := find_change_set(self, change_set_name, stack_name)) is not None:
             del self.change_sets[found.change_set_id]
 
     backend_cls.describe_change_set = describe_change_set
     backend_cls.delete_change_set = delete_change_set
+
+    # moto's handlers drop StackName, so with two stacks the CLI's shared change-set name
+    # ("cdk-deploy-change-set") found the other stack's: the CLI deleted the wrong one and then
+    # waited forever for its own to disappear. Pass the stack through, as AWS scopes it.
+    from moto.cloudformation.responses import CloudFormationResponse
+    from moto.core.responses import ActionResult, EmptyResult
+
+    def describe_change_set_response(self):
+        change_set = self.cloudformation_backend.describe_change_set(
+            change_set_name=self._get_param("ChangeSetName"), stack_name=self._get_param("StackName"))
+        return ActionResult(change_set)
+
+    def delete_change_set_response(self):
+        self.cloudformation_backend.delete_change_set(
+            change_set_name=self._get_param("ChangeSetName"), stack_name=self._get_param("StackName"))
+        return EmptyResult()
+
+    CloudFormationResponse.describe_change_set = describe_change_set_response
+    CloudFormationResponse.delete_change_set = delete_change_set_response
     backend_cls.create_stack = create_stack
 
     def failed_ids(exc: BaseException) -> str:

@@ -361,3 +361,19 @@ def test_change_set_lookups_behave_like_aws(aws):
                           ChangeSetType="UPDATE")
     described = cfn.describe_change_set(StackName="db", ChangeSetName="same")
     assert described["Status"] == "FAILED" and "didn't contain changes" in described["StatusReason"]
+
+
+def test_change_sets_of_the_same_name_are_scoped_to_their_stack(aws):
+    # The CDK CLI names every change set "cdk-deploy-change-set": with two stacks in one emulator,
+    # an unscoped lookup found the other stack's, and the CLI waited forever on an update.
+    cfn = aws("cloudformation")
+    for name, cidr in (("first", "10.1.0.0/16"), ("second", "10.2.0.0/16")):
+        cfn.create_change_set(StackName=name, ChangeSetName="cdk-deploy-change-set", ChangeSetType="CREATE",
+                              TemplateBody=json.dumps({"Resources": _network(cidr)}))
+    first = cfn.describe_change_set(StackName="first", ChangeSetName="cdk-deploy-change-set")
+    second = cfn.describe_change_set(StackName="second", ChangeSetName="cdk-deploy-change-set")
+    assert first["StackName"] == "first" and second["StackName"] == "second"
+    cfn.delete_change_set(StackName="first", ChangeSetName="cdk-deploy-change-set")
+    with pytest.raises(ClientError):
+        cfn.describe_change_set(StackName="first", ChangeSetName="cdk-deploy-change-set")
+    assert cfn.describe_change_set(StackName="second", ChangeSetName="cdk-deploy-change-set")["StackName"] == "second"
