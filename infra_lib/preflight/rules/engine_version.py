@@ -106,15 +106,22 @@ def check(context: Context) -> Iterator[Finding]:
         yield from _orderable(context, engine, version, instances)
 
 
+def _catalog_major(engine: str, version: str):
+    """The catalog's entry for the version's major, or None when the catalog does not cover it."""
+    catalog = engine_catalog()
+    return catalog.majors.get(catalog.major_of(version)) if engine == catalog.engine else None
+
+
+def _catalog_source() -> str:
+    return f"catalog infrakit/data/aurora_postgresql.yaml, snapshot {engine_catalog().snapshot_date.isoformat()}"
+
+
 def _support_window(context: Context, resource: str, engine: str, version: str,
                     instances: list[tuple[str, str]]) -> Iterator[Finding]:
     catalog = engine_catalog()
-    if engine != catalog.engine:
+    if (major := _catalog_major(engine, version)) is None:
         return
-    major = catalog.majors.get(catalog.major_of(version))
-    if major is None:
-        return
-    source = f"catalog infrakit/data/aurora_postgresql.yaml, snapshot {catalog.snapshot_date.isoformat()}"
+    source = _catalog_source()
     today = context.today
     if today > major.end_of_extended_support:
         yield Finding(ID, "past-extended-support", resource,
@@ -167,12 +174,9 @@ def _newest_lts() -> str:
 def _minimum_minors(context: Context, resource: str, props: dict[str, Any], engine: str, version: str,
                     instances: list[tuple[str, str]]) -> Iterator[Finding]:
     catalog = engine_catalog()
-    if engine != catalog.engine:
+    if (major := _catalog_major(engine, version)) is None:
         return
-    major = catalog.majors.get(catalog.major_of(version))
-    if major is None:
-        return
-    source = f"catalog infrakit/data/aurora_postgresql.yaml, snapshot {catalog.snapshot_date.isoformat()}"
+    source = _catalog_source()
     serverless = props.get("ServerlessV2ScalingConfiguration") is not None or any(
         c == "db.serverless" for _, c in instances)
     if serverless and major.serverless_v2_min_minor and \
