@@ -8,7 +8,6 @@ from a scenario or the scenario defaults.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -17,23 +16,6 @@ from infrakit.catalogs import engine_catalog
 from infrakit.errors import InputError
 
 AURORA_POSTGRES = "aurora-postgresql"
-
-
-def load_template(path: str | Path) -> dict[str, Any]:
-    """A CloudFormation template from a JSON file; bad files are bad input (exit 2)."""
-    path = Path(path)
-    try:
-        template = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError([f"template not found: {path}"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([f"cannot read template {path}: {exc}"]) from None
-    except json.JSONDecodeError as exc:
-        raise InputError([f"{path} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); pass a "
-                          f"synthesized template such as cdk.out/STACK.template.json"]) from None
-    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
-        raise InputError([f"{path} is not a CloudFormation template: it has no Resources mapping"])
-    return template
 
 
 def _by_type(template: Mapping[str, Any]) -> dict[str, list[tuple[str, dict]]]:
@@ -149,19 +131,3 @@ def implied_scenario_keys(structure: Mapping[str, Any]) -> dict[str, Any]:
         strategy = "single"
     return {"nat_strategy": strategy, "az_count": max(az_count, 1),
             "reader_count": max(int(structure["db_instance_count"][0]) - 1, 0)}
-
-
-def region_from_assembly(template_path: str | Path) -> str | None:
-    """The region a cloud assembly (cdk.out) records for this template's stack, if any."""
-    manifest = Path(template_path).parent / "manifest.json"
-    if not manifest.exists():
-        return None
-    try:
-        artifacts = json.loads(manifest.read_text())["artifacts"]
-    except (ValueError, KeyError):
-        return None
-    for artifact in artifacts.values():
-        if (artifact.get("properties") or {}).get("templateFile") == Path(template_path).name:
-            region = artifact.get("environment", "").rsplit("/", 1)[-1]
-            return None if region.startswith("unknown") or not region else region
-    return None

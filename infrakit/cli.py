@@ -54,9 +54,9 @@ def cmd_cost(args) -> int:
 
     scenario_path = args.scenario_option or args.scenario
     if args.template:
-        from cost_model.template import load_template, region_from_assembly
+        from infrakit.templates import load_template_file, region_from_assembly
 
-        template = load_template(args.template)
+        template = load_template_file(args.template)
         scenario = load_scenario(scenario_path) if scenario_path else validate_scenario(
             {"name": Path(args.template).stem.removesuffix(".template")})
         region = args.region or (None if scenario_path else region_from_assembly(args.template))

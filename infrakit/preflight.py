@@ -8,9 +8,7 @@ work), choosing the region and the data source, and the cost model's dollar figu
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -21,98 +19,6 @@ KIT_STACK_SUPPRESSIONS = (
     ("CFN-LINT-W3010", "AZ names come from the dated region catalog so that synthesis needs no AWS lookup"),
     ("CFN-LINT-W3005", "CDK emits this DependsOn itself; it is redundant, not wrong"),
 )
-
-
-# --- inputs -------------------------------------------------------------------------------
-
-def load_template_file(path: str | Path) -> dict[str, Any]:
-    """A CloudFormation template (JSON, or YAML with short-form tags) or InputError."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([f"--template: {path} does not exist; pass a synthesized template such as "
-                          f"cdk.out/STACK.template.json"]) from None
-    except IsADirectoryError:
-        raise InputError([f"--template: {path} is a directory; for a cloud assembly use --assembly {path}"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([f"--template: cannot read {path}: {exc}"]) from None
-    try:
-        template = json.loads(text)
-    except json.JSONDecodeError as json_error:
-        template = _yaml_template(text, path, json_error)
-    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict) \
-            or not template["Resources"]:
-        raise InputError([f"--template: {path} is not a CloudFormation template: it has no Resources mapping "
-                          f"(expected a top-level 'Resources' with at least one resource)"])
-    bad = [name for name, r in template["Resources"].items()
-           if not isinstance(r, dict) or not isinstance(r.get("Type"), str)]
-    if bad:
-        raise InputError([f"--template: {path}: resource {name!r} has no Type" for name in bad])
-    return template
-
-
-def _yaml_template(text: str, path: Path, json_error: json.JSONDecodeError) -> Any:
-    if text.lstrip().startswith(("{", "[")):
-        raise InputError([f"--template: {path} is not valid JSON (line {json_error.lineno}, column "
-                          f"{json_error.colno}: {json_error.msg})"])
-    from cfnlint.decode.decode import decode_str
-
-    template, matches = decode_str(text)
-    if matches or template is None:
-        detail = matches[0].message if matches else "empty"
-        raise InputError([f"--template: {path} is neither JSON nor a YAML CloudFormation template ({detail})"])
-    return template
-
-
-@dataclass(frozen=True)
-class AssemblyStack:
-    name: str
-    template_path: Path
-    region: str | None
-
-
-def assembly_stacks(directory: str | Path) -> list[AssemblyStack]:
-    """The CloudFormation stacks a cloud assembly (cdk.out) holds, from its manifest."""
-    directory = Path(directory)
-    manifest_path = directory / "manifest.json"
-    if not directory.is_dir():
-        raise InputError([f"--assembly: {directory} is not a directory; pass a cloud assembly such as cdk.out "
-                          f"(or a template with --template)"])
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        artifacts = manifest["artifacts"]
-    except FileNotFoundError:
-        raise InputError([f"--assembly: {directory} has no manifest.json: it is not a cloud assembly "
-                          f"(run `cdk synth` or `infrakit synth --out DIR`)"]) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError([f"--assembly: {manifest_path} is not a readable cloud assembly manifest: {exc}"]) from None
-    stacks = []
-    for artifact_id, artifact in artifacts.items():
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        props = artifact.get("properties") or {}
-        region = str(artifact.get("environment", "")).rsplit("/", 1)[-1]
-        stacks.append(AssemblyStack(
-            name=props.get("stackName") or artifact_id,
-            template_path=directory / props.get("templateFile", f"{artifact_id}.template.json"),
-            region=None if not region or region.startswith("unknown") else region))
-    if not stacks:
-        raise InputError([f"--assembly: {directory} holds no CloudFormation stack"])
-    return stacks
-
-
-def choose_stack(stacks: Sequence[AssemblyStack], wanted: str | None, directory: str | Path) -> AssemblyStack:
-    names = [s.name for s in stacks]
-    if wanted is not None:
-        for stack in stacks:
-            if stack.name == wanted:
-                return stack
-        raise InputError([f"--stack: {wanted!r} is not in {directory}; its stacks are: {', '.join(names)}"])
-    if len(stacks) > 1:
-        raise InputError([f"--assembly: {directory} holds {len(stacks)} stacks ({', '.join(names)}); choose one "
-                          f"with --stack NAME"])
-    return stacks[0]
 
 
 def known_regions() -> set[str]:
@@ -183,16 +89,11 @@ class ModelCosts:
         return total, why
 
     def nat_gateways_monthly_usd(self, *, region: str, nat_gateway_count: int):
-        from infrakit.catalogs import region_catalog
-
-        zones = len(region_catalog()[region].availability_zones) if region in region_catalog() else 0
-        if nat_gateway_count < 1 or nat_gateway_count > zones:
+        if nat_gateway_count < 1:
             return None
-        scenario = {"region": region, "az_count": max(nat_gateway_count, 2),
-                    "nat_strategy": "single" if nat_gateway_count == 1 else "per_az"}
-        if nat_gateway_count > 1:
-            scenario["az_count"] = nat_gateway_count
-        lines = self._lines(scenario)
+        # A NAT per AZ is priced as per_az over that many AZs; a region with fewer AZs is bad input → None.
+        lines = self._lines({"region": region, "az_count": max(nat_gateway_count, 2),
+                             "nat_strategy": "single" if nat_gateway_count == 1 else "per_az"})
         if lines is None:
             return None
         nat = [line for line in lines if line["usage_type"] == "NatGateway-Hours"

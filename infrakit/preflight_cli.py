@@ -49,6 +49,7 @@ def cmd_preflight(args) -> int:
     if args.rules:
         return _print_rules(args.json)
     from infrakit import preflight as kit
+    from infrakit import templates
 
     problems: list[str] = []
 
@@ -89,11 +90,11 @@ def cmd_preflight(args) -> int:
 
             scenario = collect(load_scenario, args.scenario)
         elif args.template:
-            template = collect(kit.load_template_file, args.template)
+            template = collect(templates.load_template_file, args.template)
         else:
-            stacks = collect(kit.assembly_stacks, args.assembly)
-            stack = collect(kit.choose_stack, stacks, args.stack, args.assembly) if stacks else None
-            template = collect(kit.load_template_file, stack.template_path) if stack else None
+            stacks = collect(templates.assembly_stacks, args.assembly)
+            stack = collect(templates.choose_stack, stacks, args.stack, args.assembly) if stacks else None
+            template = collect(templates.load_template_file, stack.template_path, flag="--assembly") if stack else None
     if problems:
         raise InputError(problems)
     if scenario is not None:
@@ -101,9 +102,7 @@ def cmd_preflight(args) -> int:
         subject = f"scenario {args.scenario} (stack {report.stack})"
     else:
         if args.template:
-            from cost_model.template import region_from_assembly
-
-            assembly_region = region_from_assembly(args.template)
+            assembly_region = templates.region_from_assembly(args.template)
             stack_name = Path(args.template).name.removesuffix(".json").removesuffix(".template")
             template_dir = Path(args.template).parent
             subject = f"template {args.template}"

@@ -139,7 +139,7 @@ Resources:
     (["--template", "missing.json"], "does not exist"),
     (["--template", "tests"], "is a directory"),
     (["--assembly", "tests"], "no manifest.json"),
-    (["--template", "pyproject.toml"], "is not valid JSON"),
+    (["--template", "pyproject.toml"], "is not JSON"),
     (["--template", "Makefile"], "not"),
     (["notebooks/params/dev.yaml", "--template", "x.json"], "exactly one of"),
     ([], "exactly one of"),

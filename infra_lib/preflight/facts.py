@@ -45,7 +45,8 @@ class Answer:
     assumed: bool = False
 
 
-def _catalog_source() -> str:
+def catalog_source() -> str:
+    """Where an offline engine verdict comes from: the catalog file and its snapshot date."""
     return f"catalog {CATALOG_FILE}, snapshot {engine_catalog().snapshot_date.isoformat()}"
 
 
@@ -69,26 +70,26 @@ class OfflineFacts:
     def engine_version(self, engine: str, version: str) -> VersionVerdict:
         catalog = engine_catalog()
         if engine != catalog.engine:
-            return VersionVerdict("unverified", (), _catalog_source(),
+            return VersionVerdict("unverified", (), catalog_source(),
                                   f"the offline catalog covers {catalog.engine} only")
         status = catalog.status(version)
         evidence = catalog.minors[version].evidence if version in catalog.minors else None
         suggestions = tuple(catalog.suggestions(version)) if status != "available" else ()
-        return VersionVerdict(status, suggestions, _catalog_source(), evidence)
+        return VersionVerdict(status, suggestions, catalog_source(), evidence)
 
     def orderable(self, engine: str, version: str, instance_class: str) -> Answer:
         catalog = engine_catalog()
         if engine != catalog.engine:
-            return Answer(None, _catalog_source(), f"the offline catalog covers {catalog.engine} only")
+            return Answer(None, catalog_source(), f"the offline catalog covers {catalog.engine} only")
         if instance_class not in catalog.instance_vcpus and instance_class != "db.serverless":
-            return Answer(False, _catalog_source(), f"{instance_class} is not an Aurora PostgreSQL class "
+            return Answer(False, catalog_source(), f"{instance_class} is not an Aurora PostgreSQL class "
                                                     f"in the catalog")
         problem = catalog.instance_class_problem(instance_class, version)
         major = catalog.major_of(version)
         verified = major in catalog.instance_min_versions.get(instance_class, {})
         if problem:
-            return Answer(False, _catalog_source(), problem)
-        return Answer(True if verified else None, _catalog_source(),
+            return Answer(False, catalog_source(), problem)
+        return Answer(True if verified else None, catalog_source(),
                       None if verified else f"the catalog's class table predates {major}.x for {instance_class}")
 
     def hosted_zones_covering(self, domain: str) -> Answer:

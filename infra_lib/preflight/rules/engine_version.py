@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any, Iterator
 
 from infra_lib.preflight.context import Context, money
+from infra_lib.preflight.facts import catalog_source
 from infra_lib.preflight.findings import Finding
 from infrakit.catalogs import engine_catalog, version_key
 
@@ -112,16 +113,12 @@ def _catalog_major(engine: str, version: str):
     return catalog.majors.get(catalog.major_of(version)) if engine == catalog.engine else None
 
 
-def _catalog_source() -> str:
-    return f"catalog infrakit/data/aurora_postgresql.yaml, snapshot {engine_catalog().snapshot_date.isoformat()}"
-
-
 def _support_window(context: Context, resource: str, engine: str, version: str,
                     instances: list[tuple[str, str]]) -> Iterator[Finding]:
     catalog = engine_catalog()
     if (major := _catalog_major(engine, version)) is None:
         return
-    source = _catalog_source()
+    source = catalog_source()
     today = context.today
     if today > major.end_of_extended_support:
         yield Finding(ID, "past-extended-support", resource,
@@ -173,10 +170,9 @@ def _newest_lts() -> str:
 
 def _minimum_minors(context: Context, resource: str, props: dict[str, Any], engine: str, version: str,
                     instances: list[tuple[str, str]]) -> Iterator[Finding]:
-    catalog = engine_catalog()
     if (major := _catalog_major(engine, version)) is None:
         return
-    source = _catalog_source()
+    source = catalog_source()
     serverless = props.get("ServerlessV2ScalingConfiguration") is not None or any(
         c == "db.serverless" for _, c in instances)
     if serverless and major.serverless_v2_min_minor and \
