@@ -226,6 +226,20 @@ def test_live_unknown_version_and_orderable_class(aws_env):
     assert found["instance-class"].severity == "error" and "not orderable" in found["instance-class"].message
 
 
+def test_serverless_v2_below_the_minimum_minor_on_a_version_the_api_still_offers(aws_env):
+    from infrakit.catalogs import engine_catalog, version_key
+
+    minimum = engine_catalog().majors["17"].serverless_v2_min_minor
+    below = f"17.{int(minimum.split('.')[1]) - 1}"
+    assert version_key(below) < version_key(minimum)
+    rds, stub = stubbed_rds([[_version(below), _version("17.7")]])
+    resources = aurora(version=below, instance_class="db.serverless",
+                       ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 4})
+    with stub:
+        found = checks(live(template(**resources), HybridSession({"rds": rds})), "RDS-ENGINE-VERSION")
+    assert found["serverless-v2-minimum"].severity == "error" and minimum in found["serverless-v2-minimum"].message
+
+
 def test_access_denied_falls_back_to_the_catalog_and_says_so(aws_env):
     rds = boto3.client("rds", region_name="us-east-1")
     stub = Stubber(rds)
