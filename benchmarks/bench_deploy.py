@@ -46,10 +46,7 @@ def main() -> int:
         # Warm-up run: imports (moto, cfn-lint, boto3 models) happen once per process, as in the CLI;
         # it is reported too, since a user's single `infrakit deploy` pays them.
         totals, rows = [], []
-        for run in range(args.runs + 1):
-            from moto.moto_api import _internal
-
-            _internal.moto_api_backend.reset()
+        for run in range(args.runs + 1):  # each deploy's in-process emulator starts empty
             start = time.perf_counter()
             result = deploy_scenario(scenario, target="local", out_dir=Path(tmp) / f"run{run}", progress=None)
             total = time.perf_counter() - start

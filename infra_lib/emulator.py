@@ -106,7 +106,13 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        """Stop serving and forget every resource: moto keeps its state per process, so without
+        the reset the next emulator started in this process (a notebook, a long-lived caller)
+        would begin with this one's stacks."""
         if self._server is not None:
+            from moto.moto_api import _internal
+
+            _internal.moto_api_backend.reset()
             self._server.shutdown()
             self._server.server_close()
             self._server = None

@@ -160,17 +160,27 @@ class _Target:
     def session(self):
         import boto3
 
-        return boto3.session.Session(
-            region_name=self.region,
-            aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID") if self.endpoint_url else None,
-            aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY") if self.endpoint_url else None,
-            profile_name=None if self.endpoint_url else (self.env.get("AWS_PROFILE") or None))
+        if not self.endpoint_url:
+            return aws_session(self.region)
+        return boto3.session.Session(region_name=self.region, aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID"),
+                                     aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY"))
 
     def client(self, service: str):
         cache = self.__dict__.setdefault("_clients", {})
         if service not in cache:  # client creation costs ~0.1 s each
             cache[service] = self.session().client(service, endpoint_url=self.endpoint_url)
         return cache[service]
+
+
+def aws_session(region: str):
+    """A boto3 session on real AWS: the user's profile and credentials, and never an emulator's
+    endpoint even when AWS_ENDPOINT_URL is exported (the CDK CLI's environment drops it too)."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(profile=os.environ.get("AWS_PROFILE") or None)
+    core.set_config_variable("ignore_configured_endpoint_urls", True)
+    return boto3.session.Session(botocore_session=core, region_name=region)
 
 
 def _cli_env(base: Mapping[str, str]) -> dict[str, str]:
@@ -368,26 +378,28 @@ def _public_ports(ec2, group_ids: list[str]) -> list[int]:
 
 def plan_from_template(template: Mapping[str, Any]) -> dict[str, Any]:
     """What a deploy of ``template`` must produce, in the terms verification checks."""
-    resources = template.get("Resources", {})
-    by_type: dict[str, list[str]] = {}
-    for logical_id, resource in resources.items():
-        by_type.setdefault(resource["Type"], []).append(logical_id)
-    clusters = by_type.get("AWS::RDS::DBCluster", [])
+    from infra_lib.preflight.template_index import TemplateIndex
+
+    index = TemplateIndex(template)
+
+    def first(resource_type: str) -> str | None:
+        return next((name for name, _ in index.of_type(resource_type)), None)
+
+    cluster = first("AWS::RDS::DBCluster")
     plan: dict[str, Any] = {
-        "vpc": (by_type.get("AWS::EC2::VPC") or [None])[0],
-        "nat_gateways": len(by_type.get("AWS::EC2::NatGateway", [])),
-        "load_balancer": (by_type.get("AWS::ElasticLoadBalancingV2::LoadBalancer") or [None])[0],
-        "listeners": sorted(
-            [int(resources[i]["Properties"]["Port"]), resources[i]["Properties"].get("Protocol", "")]
-            for i in by_type.get("AWS::ElasticLoadBalancingV2::Listener", [])),
-        "db_cluster": clusters[0] if clusters else None,
+        "vpc": first("AWS::EC2::VPC"),
+        "nat_gateways": sum(1 for _ in index.of_type("AWS::EC2::NatGateway")),
+        "load_balancer": first("AWS::ElasticLoadBalancingV2::LoadBalancer"),
+        "listeners": sorted(([index.port(props.get("Port")), str(index.literal(props.get("Protocol")) or "")]
+                             for _, props in index.of_type("AWS::ElasticLoadBalancingV2::Listener")),
+                            key=lambda listener: (listener[0] is None, listener[0] or 0, listener[1])),
+        "db_cluster": cluster,
     }
-    if clusters:
-        props = resources[clusters[0]]["Properties"]
-        plan["engine_version"] = props.get("EngineVersion")
+    if cluster:
+        plan["engine_version"] = index.literal(index.resources[cluster]["Properties"].get("EngineVersion"))
         plan["db_instances"] = sum(
-            1 for i in by_type.get("AWS::RDS::DBInstance", [])
-            if resources[i]["Properties"].get("DBClusterIdentifier") == {"Ref": clusters[0]})
+            1 for _, props in index.of_type("AWS::RDS::DBInstance")
+            if index.target(props.get("DBClusterIdentifier"), "AWS::RDS::DBCluster") == cluster)
     return plan
 
 
@@ -470,8 +482,11 @@ def _confirm(target: str, yes: bool, confirm: Callable[[str], bool] | None, ques
 def deploy_scenario(scenario: Mapping[str, Any], *, target: str = "local", yes: bool = False,
                     override_preflight: str | None = None, out_dir: Path | str | None = None,
                     progress: Progress | None = _stderr, confirm: Callable[[str], bool] | None = None,
-                    verify: bool = True) -> DeployResult:
+                    verify: bool = True, preflight_report=None) -> DeployResult:
     """Synthesize, preflight, deploy with the CDK CLI, verify; see the module docstring.
+
+    ``preflight_report``: a report the caller already made for this scenario's template (the
+    decision notebook shows one), so the gate does not run preflight a second time.
 
     Raises InputError for bad input (before any slow work) and DeployInterrupted on Ctrl-C;
     every other outcome is a DeployResult (``status`` says which), also written to
@@ -500,7 +515,9 @@ def deploy_scenario(scenario: Mapping[str, Any], *, target: str = "local", yes: 
     t = time.perf_counter()
     from infrakit.preflight import preflight_scenario
 
-    report = preflight_scenario(checked, synth_result=synth_result, live=False if target == "local" else None)
+    report = preflight_report or preflight_scenario(
+        checked, synth_result=synth_result, live=False if target == "local" else None,
+        session=aws_session(checked["region"]) if target == "aws" else None)
     phases["preflight"] = time.perf_counter() - t
     errors = [{"rule_id": f.rule_id, "resource": f.resource, "message": f.message, "fix": f.fix}
               for f in report.errors]
@@ -626,6 +643,7 @@ def destroy_scenario(scenario: Mapping[str, Any], *, target: str = "local", yes:
                 f" ({tgt.endpoint_url}, an emulator started for this command: it holds nothing yet)"
                 if tgt.in_process else f" ({tgt.endpoint_url or checked['region']})")
             return finish()
+        before = _now_utc()
         try:
             run = _run_cdk(["destroy", name, "--app", str(synth_result.assembly_dir), "--force"], tgt, cwd=run_dir,
                            progress=progress)
@@ -643,7 +661,7 @@ def destroy_scenario(scenario: Mapping[str, Any], *, target: str = "local", yes:
             result.status = "destroyed"
             result.message = f"{name} deleted from {target}"
         else:
-            result.failure = _safe(lambda: failure_from_events(tgt, name)) or {
+            result.failure = _safe(lambda: failure_from_events(tgt, name, since=before)) or {
                 "resource": None, "type": None, "status": result.stack_status, "reason": _cli_failure(run.lines)}
             result.message = f"destroy of {name} failed: {result.failure['reason']}"
         return finish()

@@ -277,7 +277,8 @@ def test_ctrl_c_during_deploy_stops_the_cli_and_says_how_to_clean_up(local, tmp_
         deploy_scenario(dev, out_dir=tmp_path, progress=interrupt_once_deploying)
     result = err.value.result
     assert result.status == "interrupted"
-    assert "infrakit destroy" in result.cleanup and local("cloudformation") is not None
+    assert "infrakit destroy" in result.cleanup
+    assert f"stack status: {result.stack_status or 'not created'}" in result.message  # the state it was left in
     assert json.loads((tmp_path / "deploy.json").read_text())["status"] == "interrupted"
     # Whatever state the stack was left in, destroy clears it.
     destroy_scenario(dev, out_dir=tmp_path, progress=quiet)
@@ -321,3 +322,38 @@ def test_cli_refused_deploy_exits_1_and_bad_target_exits_2(monkeypatch, tmp_path
     with pytest.raises(SystemExit) as exit_info:
         main(["deploy", str(DEV), "--target", "staging"])
     assert exit_info.value.code == 2
+
+
+def test_a_given_preflight_report_is_the_gate_and_preflight_does_not_run_again(monkeypatch, tmp_path):
+    import infrakit.preflight
+    from infra_lib.preflight import Finding, PreflightReport
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("preflight ran a second time")
+
+    monkeypatch.setattr(infrakit.preflight, "preflight_scenario", must_not_run)
+    failing = PreflightReport(findings=[Finding("RDS-ENGINE-VERSION", "deprecated", "Cluster", "15.3 is gone",
+                                                "use 15.10", "catalog", "error")], data_source={})
+    result = deploy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=quiet, preflight_report=failing)
+    assert result.status == "refused" and result.preflight["errors"][0]["rule_id"] == "RDS-ENGINE-VERSION"
+
+
+def test_plan_reads_string_and_parameter_ports(tmp_path):
+    from infrakit.deploy import plan_from_template
+
+    template = {"Parameters": {"Port": {"Type": "Number", "Default": 80}}, "Resources": {
+        "Alb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {}},
+        "A": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"Port": "443", "Protocol": "HTTPS",
+                                                                              "LoadBalancerArn": {"Ref": "Alb"}}},
+        "B": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"Port": {"Ref": "Port"},
+                                                                              "Protocol": "HTTP"}}}}
+    assert plan_from_template(template)["listeners"] == [[80, "HTTP"], [443, "HTTPS"]]
+
+
+def test_aws_target_clients_ignore_an_exported_emulator_endpoint(monkeypatch):
+    from infrakit.deploy import aws_session
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:4566")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    client = aws_session("eu-west-1").client("cloudformation")
+    assert client.meta.endpoint_url == "https://cloudformation.eu-west-1.amazonaws.com"

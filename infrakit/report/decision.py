@@ -174,18 +174,19 @@ def deploy(scenario: dict[str, Any], *, target: str, preflight_report, out_dir: 
 
     log: list[str] = []
     try:
-        # The scenarios of a batch share one emulator, and can share a stack name
-        # (PaymentApi-dev): their deploys take turns. Concurrent CloudFormation deploys into
-        # one moto server were seen to fail verification or hang.
+        # Deploys into one target take turns: scenarios of a batch can share a stack name
+        # (PaymentApi-dev), and a user may point several kernels at one emulator. (The report
+        # runner gives each scenario its own emulator, where the lock is uncontended.)
         with _deploy_lock(target, stack_name(scenario)):
             # Choosing a deploy_target in the parameters is the confirmation; a kernel cannot prompt.
-            result = deploy_scenario(scenario, target=target, yes=True, out_dir=out_dir, progress=log.append)
+            result = deploy_scenario(scenario, target=target, yes=True, out_dir=out_dir, progress=log.append,
+                                     preflight_report=preflight_report)
     except InfrakitError as exc:
         return Step("deploy", "failed", f"Deploy to {target} failed: {exc}", {"target": target, "log": log[-40:]},
                     time.perf_counter() - start)
     data = result.to_json()
     outputs = data.get("outputs") or {}
-    ok = result.ok if hasattr(result, "ok") else data.get("status") in ("deployed", "no_changes")
+    ok = result.ok
     headline = f"{data.get('stack', '')} on {target}: {data.get('status')} in {data.get('duration_s', 0):.1f} s"
     if data.get("message"):
         headline += f"; {data['message']}"
