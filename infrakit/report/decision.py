@@ -23,13 +23,13 @@ from typing import Any
 import pandas as pd
 
 from cost_model import cost_scenario, cost_template
+from cost_model.pricing import round_usd
 from infrakit.errors import InfrakitError
 from infrakit.report.display import Table, money
 from infrakit.report.params import ReportOptions
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, describe
 from infrakit.scenario import deployability_problems
 
-STATUSES = ("ok", "failed", "skipped", "unavailable")
 
 
 @dataclass
@@ -145,6 +145,10 @@ def template_cost(scenario: dict[str, Any], synth_result) -> Step:
               .join(template_lines.groupby(keys, sort=False)["monthly_usd"].sum(min_count=1).rename("template_usd"),
                     how="outer").reset_index())
     merged["difference_usd"] = merged["template_usd"] - merged["model_usd"]
+    # Every figure traces to its prices.csv row: unit price, source and effective date per usage type.
+    sources = template_lines.drop_duplicates(keys).set_index(keys)[
+        ["unit_price_usd", "price_source", "price_effective_date"]]
+    merged = merged.join(sources, on=keys)
     a, b = model.monthly_usd, read_back.monthly_usd
     agree = a is not None and b is not None and abs(a - b) < 0.005
     headline = (f"Template {money(b)}/month vs model {money(a)}/month: "
@@ -152,7 +156,9 @@ def template_cost(scenario: dict[str, Any], synth_result) -> Step:
     return Step("template_cost", "ok" if agree else "failed", headline,
                 {"model_monthly_usd": a, "template_monthly_usd": b, "model_horizon_usd": model.horizon_usd,
                  "template_horizon_usd": read_back.horizon_usd, "agree": agree},
-                time.perf_counter() - start, merged[keys[:1] + ["model_usd", "template_usd", "difference_usd"]])
+                time.perf_counter() - start,
+                merged[keys + ["unit_price_usd", "model_usd", "template_usd", "difference_usd", "price_source",
+                               "price_effective_date"]])
 
 
 def deploy(scenario: dict[str, Any], *, target: str, preflight_report, out_dir: str | Path | None = None) -> Step:
@@ -218,9 +224,9 @@ def check_as_given(trade_offs: TradeOffs, choice: Choice) -> Step | None:
     scenario = trade_offs.scenario
     row = trade_offs.row(trade_offs.as_given)
     problems = deployability_problems(scenario)
-    data = {"description": describe(scenario), "monthly_usd": _num(row["monthly_usd"]),
-            "horizon_usd": _num(row["horizon_usd"]),
-            "egress_outage_hours_per_year": _num(row["egress_outage_hours_per_year"]),
+    data = {"description": describe(scenario), "monthly_usd": round_usd(row["monthly_usd"]),
+            "horizon_usd": round_usd(row["horizon_usd"]),
+            "egress_outage_hours_per_year": round_usd(row["egress_outage_hours_per_year"]),
             "valid": bool(row["valid"]), "problems": problems}
     preflight_errors: list[str] | None = None
     try:
@@ -244,11 +250,6 @@ def check_as_given(trade_offs: TradeOffs, choice: Choice) -> Step | None:
         parts.append("preflight passes")
     caught = bool(problems or preflight_errors)
     return Step("as_given", "failed" if caught else "ok", "; ".join(parts) + ".", data, time.perf_counter() - start)
-
-
-def _num(value) -> float | None:
-    value = float(value)
-    return None if value != value else round(value, 2)
 
 
 def steps_frame(steps) -> pd.DataFrame:

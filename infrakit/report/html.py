@@ -204,7 +204,7 @@ def report_page(*, name: str, source: str, parameters: Mapping[str, Any], trade:
                 decision: Mapping[str, Any], bodies: Sequence[str], provenance: Mapping[str, Any],
                 timings: Mapping[str, float]) -> str:
     git = provenance["git"]["commit"]
-    body = [f'<p class="meta"><a href="../index.html">All runs</a></p>',
+    body = ['<p class="meta"><a href="../index.html">All runs</a></p>',
             f"<h1>{_e(name)}: decision report {_status_badge('ok')}</h1>",
             f'<p class="meta">{_e(trade["region"])} · priced from {_e(trade["start_date"])} for '
             f'{_e(trade["horizon_months"])} months · generated {_e(provenance["generated_at"])} · commit {_e(git[:12])}</p>',
@@ -229,7 +229,7 @@ def failure_page(*, name: str, source: str, parameters: Mapping[str, Any], failu
     where = (f"cell {failure['cell_index']} (In [{failure.get('exec_count') or ' '}])"
              if failure.get("cell_index") is not None else "before any cell ran")
     links = "".join(f'<li><a href="{_e(href)}">{_e(label)}</a></li>' for label, href in notebooks.items())
-    body = [f'<p class="meta"><a href="../index.html">All runs</a></p>',
+    body = ['<p class="meta"><a href="../index.html">All runs</a></p>',
             f"<h1>{_e(name)}: run failed {_status_badge('failed')}</h1>",
             f'<p class="meta">generated {_e(provenance["generated_at"])} · commit {_e(provenance["git"]["commit"][:12])}</p>',
             '<section class="summary" id="summary">',

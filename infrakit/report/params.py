@@ -127,7 +127,7 @@ def load_run_specs(paths: Sequence[str | Path]) -> list[RunSpec]:
         slug = slug_for(scenario["name"])
         if slug in seen:
             problems.append(f"{path}: name {scenario['name']!r} gives the same report folder ({slug}) as {seen[slug]}; "
-                            f"give each parameter file its own name: (or pass each file once).")
+                            f"give each parameter file its own `name:` value, or pass each file once.")
             continue
         seen[slug] = path
         specs.append(RunSpec(source=path, slug=slug, scenario=scenario, options=options, parameters=parameters))

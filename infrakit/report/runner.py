@@ -289,7 +289,8 @@ class EmulatorProcess:
                 self.stop()
                 self._log.seek(0)
                 raise InfrakitError(f"the local AWS emulator did not start within {self._timeout_s:.0f} s: "
-                                    f"{self._log.read()[-500:].strip() or 'no output'}") from None
+                                    f"{self._log.read()[-500:].strip() or 'no output'}. Run `infrakit emulator "
+                                    f"start` to see why, or set deploy_target: none in the parameter file.") from None
         return self._endpoint_url
 
     def stop(self) -> None:

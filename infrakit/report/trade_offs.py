@@ -164,20 +164,6 @@ def component_costs(priced: PricedBill) -> pd.DataFrame:
     return frame.loc[:, frame.fillna(1).abs().sum() > 0]  # drop groups no configuration has
 
 
-def options_to_chart(trade_offs: TradeOffs, *, limit: int = 8) -> list[int]:
-    """The configurations the stacked chart compares: as given, recommended, the Pareto
-    frontier and the cheapest valid ones, at most ``limit``, cheapest first."""
-    table = trade_offs.table
-    picks: list[int] = [trade_offs.as_given]
-    if trade_offs.recommended is not None:
-        picks.append(trade_offs.recommended)
-    valid = table[table["valid"]].sort_values(["monthly_usd", "egress_outage_hours_per_year"])
-    picks += [int(i) for i in valid.index[valid["pareto"].to_numpy()]]
-    picks += [int(i) for i in valid.index]
-    chosen = list(dict.fromkeys(picks))[:limit]
-    return sorted(chosen, key=lambda i: (np.nan_to_num(table.loc[i, "monthly_usd"], nan=np.inf), i))
-
-
 def cheapest_table(trade_offs: TradeOffs, *, limit: int = 10) -> pd.DataFrame:
     """The cheapest valid configurations, with cost, risk and flags, as plain columns."""
     table = trade_offs.table
