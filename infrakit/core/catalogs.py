@@ -1,0 +1,205 @@
+"""The dated catalogs that are not prices: Aurora PostgreSQL engine versions and regions.
+
+Plain Python and YAML (no pandas, no aws_cdk) so that both ``cost_model`` and ``infra_lib``
+can read them. The files under ``infrakit/data`` are the offline default; a later live
+refresh writes the same shapes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from infrakit.core.errors import CatalogError
+from infrakit.core.paths import ENGINE_CATALOG_NAME
+
+
+def _load_yaml(name: str) -> dict[str, Any]:
+    text = resources.files("infrakit.data").joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(str(value))
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key for dotted versions: "15.10" sorts after "15.8"."""
+    return tuple(int(part) for part in version.split("."))
+
+
+@dataclass(frozen=True)
+class MajorVersion:
+    major: str
+    released: dt.date
+    end_of_standard_support: dt.date
+    extended_support_charges_start: dt.date
+    extended_support_year3_start: dt.date
+    year3_start_is_assumed: bool
+    end_of_extended_support: dt.date
+    serverless_v2_min_minor: str | None
+    io_optimized_min_minor: str | None
+
+
+@dataclass(frozen=True)
+class MinorVersion:
+    version: str
+    major: str
+    status: str  # "available" | "deprecated"
+    lts: bool
+    source: str
+    evidence: str | None
+
+
+@dataclass(frozen=True)
+class EngineCatalog:
+    engine: str
+    snapshot_date: dt.date
+    sources: dict[str, str]
+    majors: dict[str, MajorVersion]
+    minors: dict[str, MinorVersion]
+    instance_vcpus: dict[str, int]
+    # class -> {major: minimum minor}; a major absent for a class is unverified, not refused.
+    instance_min_versions: dict[str, dict[str, str]]
+
+    def major_of(self, version: str) -> str:
+        return version.split(".")[0]
+
+    def status(self, version: str) -> str:
+        """"available", "deprecated" or "unknown" as of the snapshot date."""
+        minor = self.minors.get(version)
+        return minor.status if minor else "unknown"
+
+    def is_creatable(self, version: str) -> bool:
+        return self.status(version) == "available"
+
+    def available_in_major(self, major: str) -> list[MinorVersion]:
+        found = [m for m in self.minors.values() if m.major == major and m.status == "available"]
+        return sorted(found, key=lambda m: version_key(m.version))
+
+    def suggestions(self, version: str) -> list[str]:
+        """Creatable versions to offer instead of ``version``: the LTS and the latest of the
+        same major, else the latest LTS overall."""
+        same_major = self.available_in_major(self.major_of(version))
+        picks: list[str] = []
+        for minor in same_major:
+            if minor.lts:
+                picks.append(f"{minor.version} (LTS)")
+        if same_major and not (same_major[-1].lts and picks):
+            picks.append(f"{same_major[-1].version} (latest {self.major_of(version)}.x)")
+        if not picks:
+            lts = [m for m in self.minors.values() if m.lts and m.status == "available"]
+            newest = max(lts, key=lambda m: version_key(m.version))
+            picks.append(f"{newest.version} (latest LTS)")
+        return picks
+
+    def instance_class_problem(self, instance_class: str, version: str) -> str | None:
+        """Why ``instance_class`` cannot run Aurora PostgreSQL ``version``, or None."""
+        minimums = self.instance_min_versions.get(instance_class, {})
+        major = self.major_of(version)
+        if major not in minimums:  # unverified for this major: the catalog's table predates it
+            return None
+        if version_key(version) < version_key(minimums[major]):
+            return (f"instance_class: {instance_class} needs Aurora PostgreSQL {minimums[major]} or later in the "
+                    f"{major}.x line; engine_version is {version}. Upgrade the engine or choose another class.")
+        return None
+
+    def version_problem(self, version: str) -> str | None:
+        """A sentence saying why ``version`` cannot be created, or None when it can."""
+        status = self.status(version)
+        if status == "available":
+            return None
+        alternatives = ", ".join(self.suggestions(version))
+        as_of = self.snapshot_date.isoformat()
+        if status == "deprecated":
+            minor = self.minors[version]
+            why = f" ({minor.evidence})" if minor.evidence else ""
+            return (
+                f"Aurora PostgreSQL {version} is deprecated as of the catalog snapshot {as_of}{why}: "
+                f"new clusters cannot be created on it. Use {alternatives}."
+            )
+        if self.major_of(version) not in self.majors:
+            known = ", ".join(sorted(self.majors, key=int))
+            return (
+                f"Aurora PostgreSQL {version} is not a known version: major "
+                f"{self.major_of(version)} is not in the catalog (known majors: {known}). "
+                f"Use {alternatives}."
+            )
+        return (
+            f"Aurora PostgreSQL {version} is not a version the catalog (snapshot {as_of}) knows. "
+            f"Use {alternatives}."
+        )
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    availability_zones: tuple[str, ...]
+
+
+@functools.cache
+def engine_catalog() -> EngineCatalog:
+    raw = _load_yaml("aurora_postgresql.yaml")
+    try:
+        majors = {}
+        for major, row in raw["majors"].items():
+            charges_start = _date(row["extended_support_charges_start"])
+            year3 = _date(row["extended_support_year3_start"])
+            assumed = year3 is None
+            if assumed:
+                year3 = charges_start.replace(year=charges_start.year + 2)
+            majors[str(major)] = MajorVersion(
+                major=str(major),
+                released=_date(row["released"]),
+                end_of_standard_support=_date(row["end_of_standard_support"]),
+                extended_support_charges_start=charges_start,
+                extended_support_year3_start=year3,
+                year3_start_is_assumed=assumed,
+                end_of_extended_support=_date(row["end_of_extended_support"]),
+                serverless_v2_min_minor=row.get("serverless_v2_min_minor"),
+                io_optimized_min_minor=row.get("io_optimized_min_minor"),
+            )
+        minors = {}
+        for row in raw["minors"]:
+            version = str(row["version"])
+            if row["status"] not in ("available", "deprecated"):
+                raise CatalogError(f"engine catalog: {version} has status {row['status']!r}")
+            if row["source"] not in raw["sources"]:
+                raise CatalogError(f"engine catalog: {version} cites unknown source {row['source']!r}")
+            minors[version] = MinorVersion(
+                version=version,
+                major=version.split(".")[0],
+                status=row["status"],
+                lts=bool(row.get("lts", False)),
+                source=raw["sources"][row["source"]],
+                evidence=row.get("evidence"),
+            )
+        vcpus = {name: int(spec["vcpu"]) for name, spec in raw["instance_classes"].items()}
+        minimums = {name: {str(v).split(".")[0]: str(v) for v in spec.get("min_versions") or []}
+                    for name, spec in raw["instance_classes"].items()}
+        return EngineCatalog(
+            engine=raw["engine"],
+            snapshot_date=_date(raw["snapshot_date"]),
+            sources=dict(raw["sources"]),
+            majors=majors,
+            minors=minors,
+            instance_vcpus=vcpus,
+            instance_min_versions={k: v for k, v in minimums.items() if v},
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"engine catalog {ENGINE_CATALOG_NAME} is malformed: {exc!r}") from exc
+
+
+@functools.cache
+def region_catalog() -> dict[str, Region]:
+    raw = _load_yaml("regions.yaml")
+    return {
+        code: Region(code=code, name=row["name"], availability_zones=tuple(row["availability_zones"]))
+        for code, row in raw["regions"].items()
+    }
