@@ -12,7 +12,7 @@ KERNEL := $(VENV)/share/jupyter/kernels/infrakit/kernel.json
 # The venv's node and npm come first, for npm and the CDK CLI alike.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup report test bench clean browser
+.PHONY: setup report test lint notebooks lab bench clean browser
 
 setup: $(STAMP) $(NODE_STAMP) $(KERNEL)
 
@@ -40,8 +40,22 @@ $(NODE_STAMP): package.json package-lock.json $(STAMP)
 report: setup
 	$(BIN)/infrakit report --out reports --jobs 2
 
-test: setup browser
+test: setup browser lint
 	$(BIN)/python -m pytest
+
+# Lint only (pyflakes, syntax errors, bugbear, import order); no formatter churn.
+lint: setup
+	$(BIN)/python -m ruff check .
+
+# The notebooks' parameters cells are generated from the scenario schema (never hand-edited).
+notebooks: setup
+	$(BIN)/python -m infrakit.core.schema.notebook_cell
+
+# JupyterLab in .venv, for exploring the notebooks on the kernel `infrakit` (not needed by
+# `make report` or `make test`).
+lab: setup
+	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
+	$(BIN)/jupyter lab notebooks/
 
 bench: setup
 	$(BIN)/python benchmarks/bench_sweep.py

@@ -14,10 +14,10 @@ from cost_model.availability import assess, assumptions
 from cost_model.catalog import PriceCatalog, load_price_catalog
 from cost_model.pricing import PricedBill, price_bill, round_usd
 from cost_model.quantities import assemble_bill, bill_from_scenarios
-from cost_model.template import implied_scenario_keys, structure_from_template
 from cost_model.scenarios import frame_from_grid, frame_from_scenarios
 from cost_model.sweep import SweepResult, sweep, sweep_frame
-from infrakit.scenario import deployability_problems
+from cost_model.template import implied_scenario_keys, structure_from_template
+from infrakit.core.schema import deployability_problems
 
 __all__ = ["ScenarioCost", "cost_scenario", "cost_template", "sweep", "sweep_frame", "price_bill", "load_price_catalog",
            "PriceCatalog", "PricedBill", "SweepResult", "bill_from_scenarios", "frame_from_grid",

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from infrakit.errors import CatalogError
+from infrakit.core.errors import CatalogError
 
 COLUMNS = ("region", "service", "usage_type", "unit", "usd_per_unit", "effective_date", "source", "description")
 
@@ -30,7 +30,7 @@ class PriceCatalog:
 
     @functools.cached_property
     def _row_of(self) -> dict[tuple[str, str], int]:
-        return {(r, u): i for i, (r, u) in enumerate(zip(self.frame["region"], self.frame["usage_type"]))}
+        return {(r, u): i for i, (r, u) in enumerate(zip(self.frame["region"], self.frame["usage_type"], strict=True))}
 
     def row_index(self, regions, usage_types) -> np.ndarray:
         """Catalog row per (region, usage type) pair of the cross product, -1 where missing.

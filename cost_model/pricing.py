@@ -19,7 +19,7 @@ import pandas as pd
 from cost_model import resources
 from cost_model.catalog import PriceCatalog, load_price_catalog
 from cost_model.components import CostComponent
-from infrakit.errors import PriceMissingError
+from infrakit.core.errors import PriceMissingError
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class PricedBill:
 
     def missing_usage_types(self, row: int) -> list[str]:
         return sorted({p.component.usage_types[p.usage_type_index[row]]
-                       for p, gone in zip(self.priced, self.missing[row]) if gone})
+                       for p, gone in zip(self.priced, self.missing[row], strict=True) if gone})
 
     def missing_reason(self, row: int) -> str | None:
         """Which prices ``row`` lacks, in words; None when all are in the catalog."""

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from infrakit.scenario import FIELDS, Grid
+from infrakit.core.schema import FIELDS, Grid
 
 
 def _column(values: Sequence[Any], codes: np.ndarray) -> pd.Series | np.ndarray:
@@ -49,7 +49,7 @@ def frame_from_grid(grid: Grid) -> pd.DataFrame:
     columns: dict[str, Any] = {}
     stride = n
     axis_codes = {}
-    for key, size in zip(grid.axes, sizes):
+    for key, size in zip(grid.axes, sizes, strict=True):
         stride //= size
         axis_codes[key] = (rows // stride) % size
     zeros = np.zeros(n, dtype=np.int64)

@@ -17,7 +17,7 @@ from cost_model.catalog import PriceCatalog
 from cost_model.pricing import PricedBill, price_bill
 from cost_model.quantities import bill_from_scenarios
 from cost_model.scenarios import frame_from_grid
-from infrakit.scenario import RULES, Grid
+from infrakit.core.schema import RULES, Grid
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def rule_reasons(frame: pd.DataFrame) -> list[np.ndarray]:
         unique_ids, first_rows = np.unique(ids, return_index=True)
         messages = np.empty(unique_ids.max() + 1 if len(unique_ids) else 0, dtype=object)
         sample = frame[keys].iloc[first_rows]
-        for group, values in zip(unique_ids, sample.itertuples(index=False, name=None)):
-            messages[group] = rule.check({k: _row_value(v) for k, v in zip(keys, values)})
+        for group, values in zip(unique_ids, sample.itertuples(index=False, name=None), strict=True):
+            messages[group] = rule.check({k: _row_value(v) for k, v in zip(keys, values, strict=True)})
         out.append(messages[ids])
     return out
 
@@ -86,7 +86,7 @@ def _price_reasons(priced: PricedBill) -> np.ndarray:
         radices.append(len(component.component.usage_types) + 1)
     if np.prod(np.array(radices, dtype=float)) < 2.0**62:
         keys = columns[0]
-        for values, radix in zip(columns[1:], radices[1:]):
+        for values, radix in zip(columns[1:], radices[1:], strict=True):
             keys = keys * radix + values
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     else:  # too many combinations for one integer: unique rows instead (slower, same result)
@@ -163,7 +163,7 @@ def describe_config(row: pd.Series, keys) -> str:
 
 def _standard_support_end_ordinal(versions: pd.Series) -> np.ndarray:
     """End of standard support per row as a day number (0 when the major is not in the catalog)."""
-    from infrakit.catalogs import engine_catalog
+    from infrakit.core.catalogs import engine_catalog
 
     majors = engine_catalog().majors
     codes, uniques = pd.factorize(versions.astype(str))

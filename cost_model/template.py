@@ -12,8 +12,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from infrakit.catalogs import engine_catalog
-from infrakit.errors import InputError
+from infrakit.core.catalogs import engine_catalog
+from infrakit.core.errors import InputError
 
 AURORA_POSTGRES = "aurora-postgresql"
 

@@ -11,7 +11,7 @@ from infra_lib.constructs.database import Database
 from infra_lib.constructs.ingress import Ingress
 from infra_lib.constructs.network import Network
 from infra_lib.constructs.service import Service
-from infrakit.catalogs import region_catalog
+from infrakit.core.catalogs import region_catalog
 
 
 def availability_zones(scenario: Mapping[str, Any]) -> list[str]:

@@ -26,8 +26,8 @@ from typing import Any, Mapping, Sequence
 
 import infra_lib  # noqa: F401  (sets JSII_NODE before aws_cdk starts)
 import infrakit
-from infrakit.errors import InputError
-from infrakit.scenario import RULES, load_scenario, validate_scenario
+from infrakit.core.errors import InputError
+from infrakit.core.schema import RULES, load_scenario, validate_scenario
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON = PROJECT_ROOT / "cdk.json"
@@ -107,9 +107,8 @@ def add_stack(app, scenario: Mapping[str, Any]):
     """Add the payment API stack for ``scenario`` to a CDK ``app``."""
     import aws_cdk as cdk
 
-    from infra_lib.stack import PaymentApiStack
-
     from infra_lib.nag import acknowledge
+    from infra_lib.stack import PaymentApiStack
 
     stack = PaymentApiStack(
         app, stack_name(scenario), scenario=scenario,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from infrakit import __version__
-from infrakit.errors import InfrakitError, InputError
+from infrakit.core.errors import InfrakitError, InputError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -50,7 +50,7 @@ def _clean(value: Any) -> Any:
 def cmd_cost(args) -> int:
     from cost_model import cost_scenario, cost_template
     from cost_model.tables import cost_table
-    from infrakit.scenario import load_scenario, validate_scenario
+    from infrakit.core.schema import load_scenario, validate_scenario
 
     scenario_path = args.scenario_option or args.scenario
     if args.template:
@@ -89,7 +89,7 @@ def sweep_rows_json(result) -> str:
 def cmd_sweep(args) -> int:
     from cost_model import sweep
     from cost_model.tables import sweep_table
-    from infrakit.scenario import load_grid
+    from infrakit.core.schema import load_grid
 
     grid = load_grid(args.grid)
     result = sweep(grid)
@@ -112,7 +112,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from infrakit.scenario import load_scenario
+    from infrakit.core.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
     from infra_lib.synth import deployable_scenario, synth  # after validation: jsii starts only for good input
@@ -130,7 +130,7 @@ def cmd_synth(args) -> int:
 
 
 def cmd_keys(args) -> int:
-    from infrakit.scenario import FIELDS
+    from infrakit.core.schema import FIELDS
 
     if args.markdown:
         print("| key | default | meaning |\n|---|---|---|")

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from infrakit.errors import InputError
+from infrakit.core.errors import InputError
 
 # Findings on our own stack that are the design, with the reason (suppressions need one).
 KIT_STACK_SUPPRESSIONS = (
@@ -108,7 +108,7 @@ class ModelCosts:
     @staticmethod
     def _lines(raw: dict[str, Any]):
         from cost_model import cost_scenario
-        from infrakit.scenario import validate_scenario
+        from infrakit.core.schema import validate_scenario
 
         try:
             return cost_scenario(validate_scenario(raw)).lines(0)
@@ -149,10 +149,8 @@ def preflight_scenario(scenario: Mapping[str, Any], *, synth_result=None, live: 
                        today: dt.date | None = None):
     """Synthesize the scenario (unless given) and preflight its template. A scenario AWS would
     refuse still synthesizes here: reporting why is preflight's job."""
-    from infra_lib.preflight import Suppression
-    from infrakit.scenario import validate_scenario
-
-    from infra_lib.preflight import parse_suppressions
+    from infra_lib.preflight import Suppression, parse_suppressions
+    from infrakit.core.schema import validate_scenario
 
     checked = validate_scenario(dict(scenario))
     parse_suppressions(suppress)  # short reasons are bad input, reported before synthesis starts

@@ -44,7 +44,7 @@ def add_parsers(sub) -> None:
 
 
 def cmd_preflight(args) -> int:
-    from infrakit.errors import InputError
+    from infrakit.core.errors import InputError
 
     if args.rules:
         return _print_rules(args.json)
@@ -86,7 +86,7 @@ def cmd_preflight(args) -> int:
     scenario = template = stack = None
     if len(given) == 1:
         if args.scenario:
-            from infrakit.scenario import load_scenario
+            from infrakit.core.schema import load_scenario
 
             scenario = collect(load_scenario, args.scenario)
         elif args.template:

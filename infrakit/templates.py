@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from infrakit.errors import InputError
+from infrakit.core.errors import InputError
 
 
 def load_template_file(path: str | Path, *, flag: str = "--template") -> dict[str, Any]:

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: infrakit (.venv)
 #     language: python
@@ -57,13 +62,13 @@ assumed_az_outages_per_year: float = 0.5  # ASSUMPTION: outages per AZ per year 
 assumed_az_outage_hours: float = 4.0  # ASSUMPTION: hours an AZ outage lasts.
 assumed_db_failover_minutes: float = 1.0  # ASSUMPTION: minutes for Aurora to fail over to a reader in another AZ.
 assumed_db_recovery_minutes: float = 15.0  # ASSUMPTION: minutes for Aurora to replace a writer with no reader (new instance in another AZ).
-# Report keys.
+# Report keys (not scenario keys): where and what the decision notebook deploys.
 deploy_target: str = "local"  # Where the decision notebook deploys: local (the kit's AWS emulator on 127.0.0.1), aws (your account; needs credentials) or none (stop after preflight).
 decide: str = "recommended"  # Which configuration the decision notebook synthesizes, preflights and deploys: recommended (the trade-off sweep's pick) or as_given (exactly this file's keys, pinned).
 results_dir: str = ""  # Folder for the results JSON and Parquet (empty: beside the executed notebook when papermill runs with --inject-output-path, else the working directory); the runner sets it.
 
 # %% tags=["report-skip"]
-from infrakit.report import charts, decision, params, results, trade_offs, views
+from infrakit.report import charts, params, results, trade_offs, views
 
 scenario, options = params.parameters_from_namespace(globals())
 out = results.results_dir(results_dir, globals())

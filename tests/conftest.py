@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
-
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -78,4 +77,4 @@ def grid_results(tmp_path_factory):
 
     scenarios = sample_grid()
     results = synth_many(scenarios, cache_dir=tmp_path_factory.mktemp("synth-cache"))
-    return list(zip(scenarios, results))
+    return list(zip(scenarios, results, strict=True))

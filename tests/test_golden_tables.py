@@ -4,8 +4,8 @@ rounding or prices shows as a diff someone must accept with --update-golden."""
 import pytest
 
 from cost_model import cost_scenario
-from infrakit.scenario import load_scenario, validate_scenario
 from cost_model.tables import cost_table
+from infrakit.scenario import load_scenario, validate_scenario
 from tests.conftest import ROOT, ZERO_USAGE
 
 CASES = {

@@ -17,8 +17,8 @@ import papermill
 import pytest
 
 from cost_model import cost_scenario
+from infrakit.core.schema import FIELDS, REPORT_FIELDS, notebook_cell, validate_scenario
 from infrakit.report import params, runner, trade_offs
-from infrakit.scenario import FIELDS, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [ROOT / "notebooks" / f"{stem}.ipynb" for stem in runner.NOTEBOOKS]
@@ -58,15 +58,33 @@ def test_names_the_notebooks_assign_are_known_to_the_parameter_check():
     assert params.parameters_from_namespace(namespace)[0]["name"] == "again"
 
 
+def test_parameters_cells_are_generated_from_the_schema_and_current():
+    """`make notebooks` writes the cells from FIELDS and REPORT_FIELDS; a hand edit, or a key
+    added without regenerating, fails here."""
+    assert notebook_cell.stale_notebooks() == [], "run `make notebooks` to regenerate the parameters cells"
+
+
+def test_the_generator_notices_a_stale_cell_and_rewrites_it(tmp_path):
+    for stem in runner.NOTEBOOKS:
+        for suffix in (".ipynb", ".py"):
+            (tmp_path / f"{stem}{suffix}").write_text((ROOT / "notebooks" / f"{stem}{suffix}").read_text())
+    edited = tmp_path / "decision.py"
+    edited.write_text(edited.read_text().replace("# Fargate tasks running.", "# hand-edited help"))
+    assert notebook_cell.stale_notebooks(tmp_path) == [edited]
+    assert notebook_cell.write_parameters_cells(tmp_path) == [edited]
+    assert notebook_cell.stale_notebooks(tmp_path) == []
+    assert "# Fargate tasks running." in edited.read_text()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_parameters_cell_is_the_scenario_schema(path):
     inferred = papermill.inspect_notebook(str(path))
-    expected = [f.name for f in FIELDS] + [f.name for f in params.REPORT_FIELDS] + list(params.RUNNER_KEYS)
+    expected = [f.name for f in FIELDS] + [f.name for f in REPORT_FIELDS]
     assert list(inferred) == expected
-    for spec in (*FIELDS, *params.REPORT_FIELDS):
+    for spec in (*FIELDS, *REPORT_FIELDS):
         found = inferred[spec.name]
         assert ast.literal_eval(found["default"]) == spec.default, spec.name
-        assert found["help"], f"{spec.name} has no help comment"
+        assert found["help"] == spec.help, spec.name
     assert inferred["engine_version"]["inferred_type_name"] == "str"
     assert inferred["budget_usd_per_month"]["inferred_type_name"] == "Optional[float]"
     # Only literals in the parameters cell: derived values would not follow injected ones.

@@ -47,10 +47,17 @@ def test_cdk_cli_is_pinned_on_the_2_1xxx_line_with_a_lock():
     assert pins["aws-cdk-lib"].startswith("aws-cdk-lib==") and pins["cdk-nag"].startswith("cdk-nag==3.")
 
 
-def test_every_package_folder_is_declared_for_non_editable_installs():
+def test_every_package_folder_is_found_for_non_editable_installs():
+    """setuptools' discovery, configured as in pyproject.toml, finds every package folder and
+    nothing outside the three tops (tests, notebooks and benchmarks are not installed)."""
     import tomllib
 
-    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    from setuptools import find_packages
+
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    discovered = set(find_packages(where=str(ROOT), include=include))
     found = {str(p.parent.relative_to(ROOT)).replace("/", ".")
              for top in ("infrakit", "cost_model", "infra_lib") for p in (ROOT / top).rglob("__init__.py")}
-    assert found <= declared, sorted(found - declared)
+    assert found == discovered, sorted(found ^ discovered)
+    data_folders = {str(p.relative_to(ROOT)).replace("/", ".") for p in ROOT.glob("*/data") if p.is_dir()}
+    assert data_folders <= discovered, "a data folder without __init__.py is not installed"

@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 
 from infra_lib.preflight import preflight
 from infrakit.cli import main
-from tests.preflight_templates import aurora, ref, resource, template
+from tests.preflight_templates import aurora, resource, template
 
 TODAY = dt.date(2026, 11, 28)
 

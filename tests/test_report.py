@@ -15,7 +15,8 @@ import pytest
 
 from cost_model import cost_scenario
 from infrakit.errors import InputError
-from infrakit.report import charts, html as pages, params, runner, trade_offs
+from infrakit.report import charts, params, runner, trade_offs
+from infrakit.report import html as pages
 from infrakit.scenario import load_scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,8 +229,9 @@ def test_failure_page_names_the_cell_and_the_error():
 
 @pytest.mark.slow
 def test_parallel_kernels_on_ipc_sockets_get_their_own_environment(tmp_path):
-    import papermill
     from concurrent.futures import ThreadPoolExecutor
+
+    import papermill
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": runner.KERNEL_NAME, "display_name": "infrakit", "language": "python"}

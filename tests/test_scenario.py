@@ -6,7 +6,13 @@ import pytest
 
 from infrakit.errors import InputError
 from infrakit.scenario import (
-    FIELDS, FIELDS_BY_NAME, defaults, deployability_problems, load_grid, load_scenario, validate_grid,
+    FIELDS,
+    FIELDS_BY_NAME,
+    defaults,
+    deployability_problems,
+    load_grid,
+    load_scenario,
+    validate_grid,
     validate_scenario,
 )
 

@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 
 from cost_model.components import HOURS_PER_MONTH, CostComponent, counts
-from infrakit.catalogs import engine_catalog
+from infrakit.core.catalogs import engine_catalog
 
 NEVER = 10**6
 

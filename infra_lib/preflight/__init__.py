@@ -8,7 +8,8 @@ template. Never imports pandas: dollar figures come through ``CostHooks`` from t
 from infra_lib.preflight.context import CostHooks
 from infra_lib.preflight.findings import Finding, PreflightReport
 from infra_lib.preflight.runner import infer_environment, preflight, rule_catalogue
-from infra_lib.preflight.suppressions import Suppression, parse as parse_suppressions
+from infra_lib.preflight.suppressions import Suppression
+from infra_lib.preflight.suppressions import parse as parse_suppressions
 
 __all__ = ["CostHooks", "Finding", "PreflightReport", "Suppression", "infer_environment", "parse_suppressions",
            "preflight", "rule_catalogue"]

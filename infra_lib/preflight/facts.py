@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from infrakit.catalogs import engine_catalog, version_key
+from infrakit.core.catalogs import engine_catalog, version_key
 
 # EC2-VPC Elastic IPs per region: quota code and default (AWS VPC user guide, "Amazon VPC quotas").
 EIP_QUOTA_CODE = "L-0263D0A3"

@@ -9,7 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from infra_lib.preflight import cfn_lint_stage, suppressions as suppression_mod
+from infra_lib.preflight import cfn_lint_stage
+from infra_lib.preflight import suppressions as suppression_mod
 from infra_lib.preflight.context import Context, CostHooks
 from infra_lib.preflight.facts import LiveFacts, OfflineFacts
 from infra_lib.preflight.findings import SEVERITIES, Finding, PreflightReport

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from infra_lib.preflight.findings import Finding
-from infrakit.errors import InputError
+from infrakit.core.errors import InputError
 
 MIN_REASON_CHARS = 10
 METADATA_KEY = "infrakit"

@@ -21,10 +21,15 @@ import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from infrakit.core.schema import NAT_STRATEGIES  # noqa: E402
 from infrakit.report.trade_offs import (  # noqa: E402
-    GROUP_ORDER, TradeOffs, TrafficCurves, component_costs, describe, short_label,
+    GROUP_ORDER,
+    TradeOffs,
+    TrafficCurves,
+    component_costs,
+    describe,
+    short_label,
 )
-from infrakit.scenario import NAT_STRATEGIES  # noqa: E402
 
 DPI = 100
 # One colour per NAT strategy, everywhere (Okabe-Ito: distinguishable with colour blindness).
@@ -124,7 +129,7 @@ def stacked_cost_chart(trade_offs: TradeOffs) -> Chart:
         ax.bar(x, values, bottom=bottom, color=GROUP_COLORS[group], label=group, width=0.7, edgecolor="white",
                linewidth=0.5)
         bottom += values
-    for xi, config_id in zip(x, ids):
+    for xi, config_id in zip(x, ids, strict=True):
         total = table.loc[config_id, "monthly_usd"]
         priced = not np.isnan(total)
         marks = []
@@ -207,7 +212,7 @@ def engine_timeline_chart(timeline: pd.DataFrame, *, start_date: str, horizon_mo
     end = start + pd.DateOffset(months=horizon_months)
     y = np.arange(len(timeline))
     to_num = matplotlib.dates.date2num
-    for yi, row in zip(y, timeline.itertuples()):
+    for yi, row in zip(y, timeline.itertuples(), strict=True):
         phases = [
             (row.released, row.extended_support_charges_start, PHASE_COLORS["standard"]),
             (row.extended_support_charges_start, row.extended_support_year3_start, PHASE_COLORS["es12"]),
@@ -224,7 +229,7 @@ def engine_timeline_chart(timeline: pd.DataFrame, *, start_date: str, horizon_mo
               va="bottom")
     left.xaxis_date()
     labels = [f"{v}{' (deprecated)' if s != 'available' else ''}" for v, s in
-              zip(timeline["engine_version"], timeline["status"])]
+              zip(timeline["engine_version"], timeline["status"], strict=True)]
     left.set_yticks(y, labels, fontsize=8)
     left.invert_yaxis()
     left.set_title("Support phases: standard, Extended Support yrs 1-2, yr 3", fontsize=9, color=TEXT, loc="left")
@@ -236,7 +241,7 @@ def engine_timeline_chart(timeline: pd.DataFrame, *, start_date: str, horizon_mo
                 fontsize=7, frameon=False, loc="outside lower center", ncols=3)
     costs = timeline["horizon_usd"].to_numpy()
     right.barh(y, np.nan_to_num(costs), color=["#0072B2" if v else "#bbbbbb" for v in timeline["valid"]], height=0.55)
-    for yi, value in zip(y, costs):
+    for yi, value in zip(y, costs, strict=True):
         right.text(0 if np.isnan(value) else value, yi, " " + _money(value), va="center", fontsize=7, color=TEXT)
     right.set_xlim(0, np.nanmax(costs) * 1.45 if np.isfinite(np.nanmax(costs)) else 1)
     right.set_title(f"Projected cost over {horizon_months} months", fontsize=9, color=TEXT, loc="left")

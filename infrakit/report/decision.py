@@ -16,20 +16,19 @@ import html
 import os
 import tempfile
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cost_model import cost_scenario, cost_template
 from cost_model.pricing import round_usd
-from infrakit.errors import InfrakitError
+from infrakit.core.errors import InfrakitError
+from infrakit.core.schema import deployability_problems
 from infrakit.report.display import Table, money
 from infrakit.report.params import ReportOptions
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, describe
-from infrakit.scenario import deployability_problems
-
 
 
 @dataclass

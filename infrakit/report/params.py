@@ -11,29 +11,22 @@ so ``papermill in.ipynb out.ipynb -f params.yaml`` fails on the same input with 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infrakit.errors import InputError
-from infrakit.scenario import FIELDS_BY_NAME, Field, read_yaml_mapping, check_value, validate_scenario
-
-REPORT_FIELDS: tuple[Field, ...] = (
-    Field("deploy_target", "choice", "local",
-          "Where the decision notebook deploys: local (the kit's AWS emulator on 127.0.0.1), aws (your "
-          "account; needs credentials) or none (stop after preflight).", "report", choices=("local", "aws", "none")),
-    Field("decide", "choice", "recommended",
-          "Which configuration the decision notebook synthesizes, preflights and deploys: recommended (the "
-          "trade-off sweep's pick) or as_given (exactly this file's keys, pinned).", "report",
-          choices=("recommended", "as_given")),
+from infrakit.core.errors import InputError
+from infrakit.core.schema import (
+    FIELDS_BY_NAME,
+    REPORT_FIELDS_BY_NAME,
+    RUNNER_KEYS,
+    check_value,
+    read_yaml_mapping,
+    unknown_key_problem,
+    validate_scenario,
 )
-REPORT_FIELDS_BY_NAME = {f.name: f for f in REPORT_FIELDS}
-
-# Set by the runner, never by a parameter file: where the notebook writes its results.
-RUNNER_KEYS = ("results_dir",)
 
 # Names IPython itself puts in a kernel's namespace; anything else that looks like a
 # parameter but is not a known key is a misspelt parameter (papermill only warns about those).
@@ -65,11 +58,9 @@ class RunSpec:
 
 
 def _unknown_key_problem(key: Any) -> str:
-    known = [*FIELDS_BY_NAME, *REPORT_FIELDS_BY_NAME]
-    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-    hint = f" Did you mean {near[0]!r}?" if near else " Run 'infrakit keys' to list the scenario keys; the report also takes " \
-        + ", ".join(REPORT_FIELDS_BY_NAME) + "."
-    return f"{key}: not a scenario or report key.{hint}"
+    return unknown_key_problem(key, [*FIELDS_BY_NAME, *REPORT_FIELDS_BY_NAME], what="a scenario or report key",
+                               listing="Run 'infrakit keys' to list the scenario keys; the report also takes "
+                                       + ", ".join(REPORT_FIELDS_BY_NAME) + ".")
 
 
 def validate_params(raw: Mapping[str, Any], *, source: str | None = None) -> tuple[dict[str, Any], ReportOptions, dict]:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from cost_model import load_price_catalog
 from cost_model.availability import assumptions
-from infrakit.catalogs import engine_catalog
+from infrakit.core.catalogs import engine_catalog
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, TrafficCurves, describe
 
 SCHEMA_VERSION = 1

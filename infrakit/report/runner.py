@@ -32,7 +32,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
-from infrakit.errors import InfrakitError
+from infrakit.core.errors import InfrakitError
 from infrakit.report import html as pages
 from infrakit.report.params import RunSpec, load_run_specs
 from infrakit.report.provenance import provenance as current_provenance

@@ -17,8 +17,8 @@ from cost_model import sweep
 from cost_model.pricing import PricedBill
 from cost_model.scenarios import scenario_from_row
 from cost_model.sweep import SweepResult
-from infrakit.catalogs import engine_catalog, region_catalog, version_key
-from infrakit.scenario import NAT_STRATEGIES, validate_grid
+from infrakit.core.catalogs import engine_catalog, region_catalog, version_key
+from infrakit.core.schema import NAT_STRATEGIES, validate_grid
 
 # The keys the study varies, in the order a configuration is described.
 VARIED_KEYS = ("nat_strategy", "az_count", "engine_version", "storage_type", "reader_count")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import html
 import time
 
+from cost_model.availability import assumptions
 from infrakit.report import display
 from infrakit.report.decision import Choice
 from infrakit.report.results import catalog_dates
 from infrakit.report.trade_offs import TradeOffs, TrafficCurves, cheapest_table, invalid_table
-from cost_model.availability import assumptions
 
 
 class Stopwatch:

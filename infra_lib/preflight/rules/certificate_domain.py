@@ -12,7 +12,7 @@ from typing import Any, Iterator
 from infra_lib.preflight.context import Context
 from infra_lib.preflight.findings import Finding
 from infra_lib.preflight.template_index import describe
-from infrakit.scenario import reserved_domain_problem
+from infrakit.core.schema import reserved_domain_problem
 
 ID = "ACM-CERTIFICATE-DOMAIN"
 TITLE = "DNS-validated certificates have a public hosted zone in the account that covers the domain"

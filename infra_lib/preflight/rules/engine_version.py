@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from infra_lib.preflight.context import Context, money
 from infra_lib.preflight.facts import catalog_source
 from infra_lib.preflight.findings import Finding
-from infrakit.catalogs import engine_catalog, version_key
+from infrakit.core.catalogs import engine_catalog, version_key
 
 ID = "RDS-ENGINE-VERSION"
 TITLE = "RDS engine version is creatable, supported and fits the instance classes"
