@@ -18,7 +18,7 @@ import pandas as pd
 
 from cost_model import resources
 from cost_model.catalog import PriceCatalog, load_price_catalog
-from cost_model.components import CostComponent
+from cost_model.components import GROUPS, CostComponent
 from infrakit.core.errors import PriceMissingError
 
 
@@ -75,6 +75,32 @@ class PricedBill:
             total += np.where(use, p.component.quantity * np.nan_to_num(p.unit_price_usd), 0.0)
         return np.where(self.priceable & np.isfinite(total), total, np.nan)
 
+    def by_group(self, month_offset: int = 0) -> pd.DataFrame:
+        """Cost per configuration (rows) and group (columns, ids of ``GROUPS`` in display order)
+        for one month (0 = the start month), in USD. NaN where a price is missing, so a missing
+        price never shows as a $0 segment; groups no configuration has are left out."""
+        groups = {g: np.zeros(len(self.bill)) for g in GROUPS}
+        for p in self.priced:
+            start = np.broadcast_to(np.asarray(p.component.active_from), (len(self.bill),))
+            end = np.broadcast_to(np.asarray(p.component.active_to), (len(self.bill),))
+            use = p.applies & (start <= month_offset) & (end > month_offset)
+            groups[p.component.group] = groups[p.component.group] + np.where(
+                use, p.component.quantity * p.unit_price_usd, 0.0)
+        frame = pd.DataFrame(groups, index=self.bill.index)
+        return frame.loc[:, frame.fillna(1).abs().sum() > 0]
+
+    def first_month_by_key(self, row: int = 0) -> dict[str, float | None]:
+        """The start month's cost of each line of one configuration, by line key (summed over
+        lines that share a key); None where the line's price is missing."""
+        out: dict[str, float | None] = {}
+        for line in self.lines(row, 0):
+            key = line["key"]
+            if line["monthly_usd"] is None or out.get(key, 0.0) is None:
+                out[key] = None
+            else:
+                out[key] = out.get(key, 0.0) + line["monthly_usd"]
+        return out
+
     @functools.cached_property
     def horizon_usd(self) -> np.ndarray:
         total = np.zeros(len(self.bill))
@@ -103,6 +129,8 @@ class PricedBill:
             catalog_row = int(p.catalog_row[row])
             usage_type = p.component.usage_types[p.usage_type_index[row]]
             line = {
+                "key": p.component.key,
+                "group": p.component.group,
                 "component": p.component.component,
                 "resource": _fill(p.component.resource, values),
                 "quantity": quantity,

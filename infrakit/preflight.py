@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from cost_model.preflight_costs import ModelCosts
 from infrakit.core.errors import InputError
 
 # Findings on our own stack that are the design, with the reason (suppressions need one).
@@ -66,58 +67,6 @@ def profile_problem() -> str | None:
         return (f"AWS_PROFILE={profile!r} names no profile in ~/.aws/config or ~/.aws/credentials; set it to a "
                 f"configured profile (`aws configure list-profiles`), or unset it.")
     return None
-
-
-# --- dollar figures ---------------------------------------------------------------------------
-
-class ModelCosts:
-    """``CostHooks`` from the cost model: the same prices.csv rows every other figure uses."""
-
-    def extended_support_monthly_usd(self, *, region: str, engine_version: str, instance_class: str,
-                                     instance_count: int, month: dt.date):
-        lines = self._lines({"region": region, "engine_version": engine_version, "instance_class": instance_class,
-                             "reader_count": max(instance_count - 1, 0), "start_date": month.isoformat()})
-        if lines is None:
-            return None
-        support = [line for line in lines if str(line["usage_type"]).startswith("ExtendedSupport")]
-        if not support or any(_missing(line["monthly_usd"]) for line in support):
-            return None
-        total = sum(line["monthly_usd"] for line in support)
-        why = "; ".join(f"{instance_count} x {instance_class}: {line['quantity']:,.0f} {line['unit']} x "
-                        f"${line['unit_price_usd']} ({line['usage_type']}, prices.csv {line['price_effective_date']})"
-                        for line in support)
-        return total, why
-
-    def nat_gateways_monthly_usd(self, *, region: str, nat_gateway_count: int):
-        if nat_gateway_count < 1:
-            return None
-        # A NAT per AZ is priced as per_az over that many AZs; a region with fewer AZs is bad input → None.
-        lines = self._lines({"region": region, "az_count": max(nat_gateway_count, 2),
-                             "nat_strategy": "single" if nat_gateway_count == 1 else "per_az"})
-        if lines is None:
-            return None
-        nat = [line for line in lines if line["usage_type"] == "NatGateway-Hours"
-               or (str(line["usage_type"]).startswith("PublicIPv4") and "NAT" in str(line["resource"]))]
-        if not nat or any(_missing(line["monthly_usd"]) for line in nat):
-            return None
-        total = sum(line["monthly_usd"] for line in nat)
-        why = " + ".join(f"{line['quantity']:,.0f} {line['unit']} x ${line['unit_price_usd']} {line['usage_type']}"
-                         for line in nat)
-        return total, f"{why}, prices.csv; data processing excluded"
-
-    @staticmethod
-    def _lines(raw: dict[str, Any]):
-        from cost_model import cost_scenario
-        from infrakit.core.schema import validate_scenario
-
-        try:
-            return cost_scenario(validate_scenario(raw)).lines(0)
-        except InputError:
-            return None
-
-
-def _missing(value) -> bool:
-    return value is None or value != value  # NaN
 
 
 # --- entry points ---------------------------------------------------------------------------

@@ -19,13 +19,14 @@ def components(bill):
     return [
         CostComponent("Database instance", "{db_instance_count} x {db_instance_class} ({db_storage_type})", "hours",
                       instances * HOURS_PER_MONTH, standard_types + io_types, applies=has_db,
-                      usage_type_index=instance_type_index),
+                      usage_type_index=instance_type_index, key="aurora_instance_hours", group="aurora"),
         CostComponent("Storage", "Aurora cluster volume ({db_storage_type})", "GB-months", storage_gb,
                       ["Aurora:StorageUsage", "Aurora:IO-OptimizedStorageUsage"], applies=has_db,
-                      usage_type_index=io_optimized.astype(np.int64)),
+                      usage_type_index=io_optimized.astype(np.int64), key="aurora_storage", group="aurora"),
         CostComponent("I/O requests", "Aurora cluster volume (standard)", "1M requests",
                       counts(bill, "aurora_io_million_requests_per_month"), ["Aurora:StorageIOUsage"],
-                      applies=has_db & ~io_optimized),
+                      applies=has_db & ~io_optimized, key="aurora_io_requests", group="aurora"),
         CostComponent("Backup storage", "Aurora backups beyond the free cluster-size amount", "GB-months",
-                      billable_backup_gb, ["Aurora:BackupUsage"], applies=has_db),
+                      billable_backup_gb, ["Aurora:BackupUsage"], applies=has_db, key="aurora_backup_storage",
+                      group="aurora"),
     ]

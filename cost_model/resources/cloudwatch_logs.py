@@ -12,7 +12,8 @@ def components(bill):
     stored_gb = ingest_gb * counts(bill, "log_retention_days") / DAYS_PER_MONTH
     return [
         CostComponent("Log ingestion", "service log group", "GB", ingest_gb, ["DataProcessing-Bytes"],
-                      applies=groups > 0),
+                      applies=groups > 0, key="log_ingestion", group="other"),
         CostComponent("Log storage", "service log group ({log_retention_days} days retained)", "GB-months", stored_gb,
-                      ["TimedStorage-ByteHrs"], applies=groups > 0),
+                      ["TimedStorage-ByteHrs"], applies=groups > 0,
+                      key="log_storage", group="other"),
     ]

@@ -21,8 +21,8 @@ def components(bill):
     return [
         CostComponent("Cross-AZ data transfer", "service and database traffic (both directions)", "GB",
                       service_gb * DIRECTIONS_BILLED, ["DataTransfer-Regional-Bytes"],
-                      applies=np.ones(len(bill), dtype=bool)),
+                      applies=np.ones(len(bill), dtype=bool), key="cross_az_service_data", group="other"),
         CostComponent("Cross-AZ data transfer", "to the shared NAT gateway from AZs without one (both directions)",
                       "GB", nat_crossing_gb * DIRECTIONS_BILLED, ["DataTransfer-Regional-Bytes"],
-                      applies=share_without_nat > 0),
+                      applies=share_without_nat > 0, key="cross_az_nat_data", group="nat_gateways"),
     ]

@@ -48,8 +48,10 @@ def components(bill):
     return [
         CostComponent("Extended Support (years 1-2)", "{db_instance_count} x {db_instance_class}, Aurora PostgreSQL "
                       "{db_engine_version}", "vCPU-hours", quantity, ["ExtendedSupport:Yr1-Yr2:AuroraPostgreSQL"],
-                      applies=has_db, active_from=start - first_month, active_to=year3 - first_month),
+                      applies=has_db, active_from=start - first_month, active_to=year3 - first_month,
+                      key="extended_support_years_1_2", group="extended_support"),
         CostComponent("Extended Support (year 3)", "{db_instance_count} x {db_instance_class}, Aurora PostgreSQL "
                       "{db_engine_version}", "vCPU-hours", quantity, ["ExtendedSupport:Yr3:AuroraPostgreSQL"],
-                      applies=has_db, active_from=year3 - first_month, active_to=end - first_month),
+                      applies=has_db, active_from=year3 - first_month, active_to=end - first_month,
+                      key="extended_support_year_3", group="extended_support"),
     ]

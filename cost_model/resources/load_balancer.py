@@ -24,7 +24,9 @@ def components(bill):
     albs = counts(bill, "alb_count")
     return [
         CostComponent("Application Load Balancer", "{alb_count} internet-facing ALB", "hours",
-                      albs * HOURS_PER_MONTH, ["LoadBalancerUsage"], applies=albs > 0),
+                      albs * HOURS_PER_MONTH, ["LoadBalancerUsage"], applies=albs > 0,
+                      key="alb_hours", group="load_balancer"),
         CostComponent("Load balancer capacity units", "{alb_count} internet-facing ALB", "LCU-hours",
-                      albs * lcus(bill) * HOURS_PER_MONTH, ["LCUUsage"], applies=albs > 0),
+                      albs * lcus(bill) * HOURS_PER_MONTH, ["LCUUsage"], applies=albs > 0,
+                      key="alb_lcu_hours", group="load_balancer"),
     ]

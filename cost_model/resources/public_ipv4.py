@@ -9,7 +9,9 @@ def components(bill):
     alb_ips = counts(bill, "alb_public_ipv4_count") * counts(bill, "alb_count")
     return [
         CostComponent("Public IPv4 address", "{nat_public_ipv4_count} NAT gateway EIP(s)", "hours",
-                      nat_ips * HOURS_PER_MONTH, ["PublicIPv4:InUseAddress"], applies=nat_ips > 0),
+                      nat_ips * HOURS_PER_MONTH, ["PublicIPv4:InUseAddress"], applies=nat_ips > 0,
+                      key="nat_public_ipv4_hours", group="nat_gateways"),
         CostComponent("Public IPv4 address", "ALB, {alb_public_ipv4_count} AZ address(es)", "hours",
-                      alb_ips * HOURS_PER_MONTH, ["PublicIPv4:InUseAddress"], applies=alb_ips > 0),
+                      alb_ips * HOURS_PER_MONTH, ["PublicIPv4:InUseAddress"], applies=alb_ips > 0,
+                      key="alb_public_ipv4_hours", group="other"),
     ]

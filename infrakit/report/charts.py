@@ -21,9 +21,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from cost_model.components import GROUPS  # noqa: E402
 from infrakit.core.schema import NAT_STRATEGIES  # noqa: E402
 from infrakit.report.trade_offs import (  # noqa: E402
-    GROUP_ORDER,
     TradeOffs,
     TrafficCurves,
     component_costs,
@@ -34,8 +34,8 @@ from infrakit.report.trade_offs import (  # noqa: E402
 DPI = 100
 # One colour per NAT strategy, everywhere (Okabe-Ito: distinguishable with colour blindness).
 STRATEGY_COLORS = {"per_az": "#0072B2", "single": "#E69F00", "regional": "#009E73", "none": "#CC79A7"}
-GROUP_COLORS = {"NAT gateways": "#E69F00", "VPC endpoints": "#CC79A7", "Load balancer": "#56B4E9",
-                "Fargate": "#009E73", "Aurora": "#0072B2", "Aurora Extended Support": "#D55E00", "Other": "#999999"}
+GROUP_COLORS = {"nat_gateways": "#E69F00", "vpc_endpoints": "#CC79A7", "load_balancer": "#56B4E9",
+                "fargate": "#009E73", "aurora": "#0072B2", "extended_support": "#D55E00", "other": "#999999"}
 # Dashes per strategy, so lines that coincide (per_az and regional can cost the same) both show.
 STRATEGY_LINES = {"per_az": "-", "single": "-", "regional": (0, (5, 3)), "none": (0, (1.5, 1.5))}
 PHASE_COLORS = {"standard": "#009E73", "es12": "#E69F00", "es3": "#D55E00"}
@@ -124,9 +124,9 @@ def stacked_cost_chart(trade_offs: TradeOffs) -> Chart:
     bottom = np.zeros(len(ids))
     # A configuration with a missing price gets no bar at all: a partial stack would read as a price.
     unpriced = np.isnan(table["monthly_usd"].to_numpy())
-    for group in [g for g in GROUP_ORDER if g in costs]:
+    for group in [g for g in GROUPS if g in costs]:
         values = np.where(unpriced, 0.0, np.nan_to_num(costs[group].to_numpy()))
-        ax.bar(x, values, bottom=bottom, color=GROUP_COLORS[group], label=group, width=0.7, edgecolor="white",
+        ax.bar(x, values, bottom=bottom, color=GROUP_COLORS[group], label=GROUPS[group], width=0.7, edgecolor="white",
                linewidth=0.5)
         bottom += values
     for xi, config_id in zip(x, ids, strict=True):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cost_model import sweep
+from cost_model.components import EGRESS_GROUPS
 from cost_model.pricing import PricedBill
 from cost_model.scenarios import scenario_from_row
 from cost_model.sweep import SweepResult
@@ -22,42 +23,6 @@ from infrakit.core.schema import NAT_STRATEGIES, validate_grid
 
 # The keys the study varies, in the order a configuration is described.
 VARIED_KEYS = ("nat_strategy", "az_count", "engine_version", "storage_type", "reader_count")
-
-# How cost lines group into the stacked chart's segments (by component name; anything not
-# listed lands in "Other", so a new cost line is never dropped from the chart).
-COMPONENT_GROUPS: dict[str, str] = {
-    "NAT gateway": "NAT gateways",
-    "NAT gateway data processed": "NAT gateways",
-    "Regional NAT gateway": "NAT gateways",
-    "Regional NAT gateway data processed": "NAT gateways",
-    "Interface VPC endpoint": "VPC endpoints",
-    "Interface VPC endpoint data processed": "VPC endpoints",
-    "Application Load Balancer": "Load balancer",
-    "Load balancer capacity units": "Load balancer",
-    "Fargate vCPU": "Fargate",
-    "Fargate memory": "Fargate",
-    "Database instance": "Aurora",
-    "Storage": "Aurora",
-    "I/O requests": "Aurora",
-    "Backup storage": "Aurora",
-    "Extended Support": "Aurora Extended Support",
-}
-GROUP_ORDER = ("NAT gateways", "VPC endpoints", "Load balancer", "Fargate", "Aurora", "Aurora Extended Support",
-               "Other")
-# Groups that make up the cost of the egress layout (what differs between NAT strategies).
-EGRESS_GROUPS = ("NAT gateways", "VPC endpoints")
-
-
-def _group_of(component: str, resource: str) -> str:
-    if component in COMPONENT_GROUPS:
-        return COMPONENT_GROUPS[component]
-    if component.startswith("Extended Support"):
-        return "Aurora Extended Support"
-    # An address or cross-AZ traffic that exists only because of the NAT layout is egress cost.
-    if "NAT" in resource:
-        return "NAT gateways"
-    return "Other"
-
 
 def engine_versions_to_compare(scenario: dict[str, Any]) -> list[str]:
     """The given version plus, per major still in standard support at the start date, its LTS
@@ -150,18 +115,9 @@ def study(scenario: dict[str, Any]) -> TradeOffs:
 
 
 def component_costs(priced: PricedBill) -> pd.DataFrame:
-    """First-month cost per configuration (rows) and component group (columns), in USD.
-
-    NaN where a price is missing, so a missing price never shows as a $0 segment.
-    """
-    groups: dict[str, np.ndarray] = {g: np.zeros(len(priced)) for g in GROUP_ORDER}
-    for p in priced.priced:
-        use = p.applies & p.active_first_month
-        amount = np.where(use, p.component.quantity * p.unit_price_usd, 0.0)
-        group = _group_of(p.component.component, p.component.resource)
-        groups[group] = groups[group] + amount
-    frame = pd.DataFrame(groups, index=priced.bill.index)
-    return frame.loc[:, frame.fillna(1).abs().sum() > 0]  # drop groups no configuration has
+    """First-month cost per configuration (rows) and component group (columns: group ids of
+    ``cost_model.components.GROUPS``), in USD; NaN where a price is missing."""
+    return priced.by_group(0)
 
 
 def cheapest_table(trade_offs: TradeOffs, *, limit: int = 10) -> pd.DataFrame:
