@@ -6,7 +6,7 @@ and `cdk ls` see exactly what `infrakit synth` writes.
 
 import sys
 
-from infra_lib.synth import app_from_context
+from infra_lib.cdk.synth import app_from_context
 
 if __name__ == "__main__":
     sys.exit(app_from_context())

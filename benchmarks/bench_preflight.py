@@ -27,7 +27,7 @@ def timed(fn, repeat):
 
 
 def main() -> None:
-    from infra_lib.synth import synth
+    from infra_lib.cdk.synth import synth
     from infrakit.preflight import preflight_template
     from infrakit.scenario import load_scenario
 

@@ -47,7 +47,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["INFRAKIT_CACHE_DIR"] = tmp
         start = time.perf_counter()
-        from infra_lib.synth import synth_many  # jsii start-up is part of the cost
+        from infra_lib.cdk.synth import synth_many  # jsii start-up is part of the cost
 
         cold = synth_many(scenarios)
         in_process_s = time.perf_counter() - start

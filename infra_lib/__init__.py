@@ -1,9 +1,10 @@
-"""infra_lib: the CDK stack built from a scenario, in-process synthesis, preflight, deploy.
+"""infra_lib: the CDK side of the kit. Never imports pandas, numpy or cost_model.
 
-Never imports pandas. Import ``infra_lib.node`` (done here) before ``aws_cdk`` so that jsii
-runs on the Node.js that the venv ships, not an end-of-life system Node.
+- ``infra_lib.cdk``: the payment API stack (constructs per logical unit, a stack that wires
+  them), in-process synthesis with a cache, cdk-nag acknowledgements. The only part that
+  imports aws_cdk, and so the only part that needs Node.js (jsii).
+- ``infra_lib.preflight``: rules over a synthesized template (plain dicts; no Node).
+- ``infra_lib.emulator``: the local AWS emulator (moto plus the kit's CloudFormation models).
+
+Importing this package has no side effect; ``infra_lib.cdk`` points jsii at the venv's Node.
 """
-
-from infra_lib.node import configure_jsii_node
-
-configure_jsii_node()

@@ -115,7 +115,7 @@ def cmd_synth(args) -> int:
     from infrakit.core.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
-    from infra_lib.synth import deployable_scenario, synth  # after validation: jsii starts only for good input
+    from infra_lib.cdk.synth import deployable_scenario, synth  # after validation: jsii starts only for good input
 
     deployable_scenario(scenario, source=args.scenario)
     result = synth(scenario, out_dir=Path(args.out) if args.out else None)

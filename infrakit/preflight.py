@@ -104,7 +104,7 @@ def preflight_scenario(scenario: Mapping[str, Any], *, synth_result=None, live: 
     checked = validate_scenario(dict(scenario))
     parse_suppressions(suppress)  # short reasons are bad input, reported before synthesis starts
     if synth_result is None:
-        from infra_lib.synth import synth
+        from infra_lib.cdk.synth import synth
 
         synth_result = synth(checked, check_deployable=False)
     kit = [Suppression(rule, reason) for rule, reason in KIT_STACK_SUPPRESSIONS]

@@ -73,7 +73,7 @@ def sample_grid():
 
 @pytest.fixture(scope="session")
 def grid_results(tmp_path_factory):
-    from infra_lib.synth import synth_many
+    from infra_lib.cdk.synth import synth_many
 
     scenarios = sample_grid()
     results = synth_many(scenarios, cache_dir=tmp_path_factory.mktemp("synth-cache"))

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from infra_lib.nag import ACKNOWLEDGEMENTS
+from infra_lib.cdk.nag import ACKNOWLEDGEMENTS
 from infrakit.scenario import validate_scenario
 from tests.conftest import ECR_IMAGE, HTTPS, ROOT
 
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.slow
 def test_cdk_nag_packs_have_zero_unacknowledged_findings(tmp_path):
     import aws_cdk as cdk
 
-    from infra_lib.nag import add_rule_packs
-    from infra_lib.synth import add_stack, cdk_context
+    from infra_lib.cdk.nag import add_rule_packs
+    from infra_lib.cdk.synth import add_stack, cdk_context
 
     app = cdk.App(outdir=str(tmp_path), context=cdk_context())
     add_rule_packs(app)
@@ -60,7 +60,7 @@ def test_cfn_lint_finds_no_errors_on_the_sample_grid(grid_results):
 
 
 def test_cdk_cli_synth_matches_in_process_synth(tmp_path):
-    from infra_lib.synth import synth
+    from infra_lib.cdk.synth import synth
     from infrakit.scenario import load_scenario
 
     params = ROOT / "notebooks" / "params" / "dev.yaml"

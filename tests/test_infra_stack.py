@@ -130,7 +130,7 @@ def test_names_carry_environment_suffix(grid_results):
 
 
 def test_deletion_policy_by_environment(tmp_path):
-    from infra_lib.synth import synth_many
+    from infra_lib.cdk.synth import synth_many
 
     dev, prod = synth_many([validate_scenario({"environment": "dev", "environment_suffix": "dpdev"}),
                             validate_scenario({"environment": "prod", "environment_suffix": "dpprod"})],
@@ -149,7 +149,7 @@ def test_deletion_policy_by_environment(tmp_path):
 
 
 def test_cache_hit_returns_same_template(tmp_path):
-    from infra_lib.synth import cache_key, synth
+    from infra_lib.cdk.synth import cache_key, synth
 
     scenario = validate_scenario({"environment_suffix": "cache"})
     first = synth(scenario, cache_dir=tmp_path)
@@ -170,7 +170,7 @@ def test_cache_hit_returns_same_template(tmp_path):
     ({"region": "eu-west-1", "az_count": 4}, "more than the 3 Availability Zones"),
 ])
 def test_bad_input_fails_before_synth(raw, fragment, monkeypatch):
-    from infra_lib import synth as synth_module
+    from infra_lib.cdk import synth as synth_module
 
     monkeypatch.setattr(synth_module, "_synth_one", lambda *a: pytest.fail("synthesis started on bad input"))
     with pytest.raises(InputError) as info:
@@ -185,7 +185,7 @@ def test_cache_hit_does_not_start_jsii(tmp_path):
 
     from tests.conftest import ROOT
 
-    code = ("import sys\nfrom infra_lib.synth import synth\nfrom infrakit.scenario import validate_scenario\n"
+    code = ("import sys\nfrom infra_lib.cdk.synth import synth\nfrom infrakit.scenario import validate_scenario\n"
             "r = synth(validate_scenario({'environment_suffix': 'warm'}), cache_dir=sys.argv[1])\n"
             "print(r.cached, 'aws_cdk' in sys.modules)")
     first = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)

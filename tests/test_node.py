@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from infra_lib.node import MINIMUM_NODE_MAJOR, node_version, venv_node
+from infra_lib.cdk.node import MINIMUM_NODE_MAJOR, node_version, venv_node
 from tests.conftest import ROOT
 
 SYNTH = """
 import json, os
-import infra_lib  # sets JSII_NODE before aws_cdk starts jsii
+import infra_lib.cdk  # noqa: F401  (sets JSII_NODE before aws_cdk starts jsii)
 import aws_cdk as cdk
 from aws_cdk import aws_sqs as sqs
 app = cdk.App()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from infra_lib.preflight.facts import LiveFacts, OfflineFacts
-from infra_lib.preflight.template_index import TemplateIndex
+from infrakit.core.cfn import TemplateIndex
 
 
 class CostHooks(Protocol):

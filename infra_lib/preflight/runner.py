@@ -17,7 +17,7 @@ from infra_lib.preflight.findings import SEVERITIES, Finding, PreflightReport
 from infra_lib.preflight.packs import DEFAULT_PACK, severity
 from infra_lib.preflight.rules import ALL_RULES
 from infra_lib.preflight.suppressions import Suppression
-from infra_lib.preflight.template_index import TemplateIndex
+from infrakit.core.cfn import TemplateIndex
 
 ENVIRONMENT_TAGS = ("environment", "env", "stage")
 PROD_WORDS = {"prod", "production", "prd"}

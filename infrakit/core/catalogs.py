@@ -203,3 +203,9 @@ def region_catalog() -> dict[str, Region]:
         code: Region(code=code, name=row["name"], availability_zones=tuple(row["availability_zones"]))
         for code, row in raw["regions"].items()
     }
+
+
+def availability_zones(region: str, az_count: int) -> list[str]:
+    """The first ``az_count`` real AZ names of ``region``, from the catalog (never CDK's
+    dummy1a placeholders, and no AWS lookup at synthesis)."""
+    return list(region_catalog()[region].availability_zones[:az_count])

@@ -95,7 +95,7 @@ def synthesize(scenario: dict[str, Any]) -> tuple[Any, Step]:
     """The CDK stack for ``scenario`` (cached templates are reused). What only AWS would refuse
     (a deprecated engine) is still synthesized, so preflight can report on it."""
     start = time.perf_counter()
-    from infra_lib.synth import synth
+    from infra_lib.cdk.synth import synth
 
     result = synth(scenario, check_deployable=False)
     counts = result.resource_counts()
@@ -175,7 +175,7 @@ def deploy(scenario: dict[str, Any], *, target: str, preflight_report, out_dir: 
     except ImportError as exc:
         return Step("deploy", "unavailable", f"Deploy is not available yet in this build of the kit ({exc}).",
                     duration_s=time.perf_counter() - start)
-    from infra_lib.synth import stack_name
+    from infra_lib.cdk.synth import stack_name
 
     log: list[str] = []
     try:
@@ -233,7 +233,7 @@ def check_as_given(trade_offs: TradeOffs, choice: Choice) -> Step | None:
     except ImportError:
         pass
     else:
-        from infra_lib.synth import synth
+        from infra_lib.cdk.synth import synth
 
         report = preflight_scenario(scenario, synth_result=synth(scenario, check_deployable=False))
         preflight_errors = [f.rule_id for f in report.errors]

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from infra_lib.preflight.context import Context
 from infra_lib.preflight.findings import Finding
-from infra_lib.preflight.template_index import describe
+from infrakit.core.cfn import describe
 from infrakit.core.schema import reserved_domain_problem
 
 ID = "ACM-CERTIFICATE-DOMAIN"

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from infra_lib.preflight.context import Context
 from infra_lib.preflight.findings import Finding
-from infra_lib.preflight.template_index import is_true
+from infrakit.core.cfn import is_true
 
 ID = "RDS-PUBLIC-ACCESS"
 TITLE = "Databases are not publicly accessible"
