@@ -20,10 +20,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from infrakit.core.schema import ASSUMPTION_KEYS as SCHEMA_ASSUMPTION_KEYS
+
 MINUTES_PER_HOUR = 60.0
 
-ASSUMPTION_KEYS = ("assumed_az_outages_per_year", "assumed_az_outage_hours", "assumed_db_failover_minutes",
-                   "assumed_db_recovery_minutes")
+# Every scenario key whose declared role is "assumption".
+ASSUMPTION_KEYS = SCHEMA_ASSUMPTION_KEYS
 
 
 def assess(scenarios: pd.DataFrame) -> pd.DataFrame:

@@ -2,8 +2,8 @@
 
 One row per configuration; columns are priced quantities (counts, GB, task sizes) plus the
 attributes that select a price (region, instance class, storage type, arch). Built here from
-scenarios; the infra issue builds the same columns from a synthesized template, and both go
-through ``cost_model.pricing``.
+scenarios; ``cost_model.template`` builds the same columns from a synthesized template, and
+both go through ``cost_model.pricing``.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-USAGE_COLUMNS = (
-    "nat_data_gb_per_month", "cross_az_gb_per_month", "alb_new_connections_per_second",
-    "alb_active_connections_per_minute", "alb_processed_gb_per_hour", "alb_rule_evaluations_per_second",
-    "aurora_storage_gb", "aurora_io_million_requests_per_month", "aurora_backup_gb", "log_ingest_gb_per_month",
-)
+from infrakit.core.schema import USAGE_KEYS
+
+# Usage columns: every scenario key whose declared role is "usage" (infrakit.core.schema).
+USAGE_COLUMNS = USAGE_KEYS
 
 # Interface endpoints the service needs when it has no NAT: ECR API, ECR Docker, CloudWatch
 # Logs, Secrets Manager (S3 uses a free gateway endpoint for the image layers). The stack's
-# list is infra_lib/constructs/network.py; the scenario-vs-template cost test keeps them equal.
+# list is infra_lib/cdk/constructs/network.py; the scenario-vs-template cost test keeps them equal.
 NO_NAT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 
 

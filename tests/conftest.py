@@ -8,18 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from infrakit.scenario import validate_scenario
+from infrakit.core.schema import USAGE_KEYS, validate_scenario
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 ROOT = Path(__file__).resolve().parents[1]
 
 # Usage keys at zero: the seed's acceptance figures are for an idle stack.
-ZERO_USAGE = {
-    "nat_data_gb_per_month": 0, "cross_az_gb_per_month": 0, "alb_new_connections_per_second": 0,
-    "alb_active_connections_per_minute": 0, "alb_processed_gb_per_hour": 0, "alb_rule_evaluations_per_second": 0,
-    "aurora_storage_gb": 0, "aurora_io_million_requests_per_month": 0, "aurora_backup_gb": 0,
-    "log_ingest_gb_per_month": 0,
-}
+ZERO_USAGE = dict.fromkeys(USAGE_KEYS, 0)
 
 
 @pytest.fixture(autouse=True)
