@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-
-def _money(value: float | None) -> str:
-    return "price missing" if value is None else f"${value:,.2f}"
-
-
-def _price(value: float | None) -> str:
-    return "missing" if value is None else f"${value:g}"
-
-
-def _quantity(value: float) -> str:
-    return f"{value:,.4f}".rstrip("0").rstrip(".")
+from infrakit.core.text import money as _money
+from infrakit.core.text import quantity as _quantity
+from infrakit.core.text import unit_price as _price
 
 
 def cost_table(result) -> str:

@@ -7,14 +7,12 @@ reported as a list of problems on stderr, never as a traceback.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from pathlib import Path
-from typing import Any
 
 from infrakit import __version__
 from infrakit.core.errors import InfrakitError, InputError
+from infrakit.core.files import json_text
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -24,27 +22,6 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"{self.prog}: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
-
-
-def _json_default(value: Any):
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, tuple):
-        return list(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def _clean(value: Any) -> Any:
-    """NaN -> None recursively, so JSON shows null (never NaN, never $0)."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item"):
-        return _clean(value.item())
-    return value
 
 
 def cmd_cost(args) -> int:
@@ -70,7 +47,7 @@ def cmd_cost(args) -> int:
     else:
         raise InputError(["give a scenario file, or --template TEMPLATE.json (optionally with --scenario)."])
     if args.json:
-        print(json.dumps(_clean(result.to_json()), indent=2, default=_json_default))
+        print(json_text(result.to_json()), end="")
     else:
         print(cost_table(result), end="")
     if missing := result.priced.missing_reason(0):  # the table shows what is known; the exit code says the total is not
@@ -101,7 +78,7 @@ def cmd_sweep(args) -> int:
             "recommended": result.recommended,
             "reason": result.reason,
         }
-        sys.stdout.write(json.dumps(header, default=_json_default)[:-1] + ', "rows": ' + sweep_rows_json(result) + "}\n")
+        sys.stdout.write(json_text(header, indent=None)[:-2] + ', "rows": ' + sweep_rows_json(result) + "}\n")
     elif args.csv:
         table = result.table.reset_index()
         table["reasons"] = [" | ".join(r) for r in table["reasons"]]

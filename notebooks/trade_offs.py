@@ -114,7 +114,7 @@ charts.engine_timeline_chart(timeline, start_date=scenario["start_date"], horizo
 # ## NAT cost as traffic grows
 
 # %%
-curves = trade_offs.traffic_curves(study.config(study.recommended if study.recommended is not None else study.as_given))
+curves = trade_offs.traffic_curves(study.config(study.base_id))
 charts.traffic_chart(curves)
 
 # %%

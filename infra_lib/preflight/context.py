@@ -8,6 +8,7 @@ from typing import Protocol
 
 from infra_lib.preflight.facts import LiveFacts, OfflineFacts
 from infrakit.core.cfn import TemplateIndex
+from infrakit.core.text import money  # noqa: F401  (the rules format dollars through this)
 
 
 class CostHooks(Protocol):
@@ -29,6 +30,3 @@ class Context:
     environment: str | None = None  # "prod", "dev", ... when known; rules that depend on it say so
     costs: CostHooks | None = None
 
-
-def money(usd: float) -> str:
-    return f"${usd:,.2f}"

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from cost_model.components import GROUPS  # noqa: E402
 from infrakit.core.schema import NAT_STRATEGIES  # noqa: E402
+from infrakit.core.text import money_whole as _money  # noqa: E402
 from infrakit.report.trade_offs import (  # noqa: E402
     TradeOffs,
     TrafficCurves,
@@ -90,15 +91,11 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _money(value: float) -> str:
-    return "price missing" if value is None or np.isnan(value) else f"${value:,.0f}"
-
-
 def layout_options(trade_offs: TradeOffs) -> list[int]:
     """Config ids the stacked chart compares: every NAT strategy x AZ count with the other keys
     as recommended (else as given), plus the configuration as given."""
     table = trade_offs.table
-    base_id = trade_offs.recommended if trade_offs.recommended is not None else trade_offs.as_given
+    base_id = trade_offs.base_id
     base = table.loc[base_id]
     same = np.ones(len(table), dtype=bool)
     for key in ("engine_version", "storage_type", "reader_count"):

@@ -7,22 +7,15 @@ the report's stylesheet (``infrakit.report.html``) styles the classes used here.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from infrakit.core.text import hours_per_year as hours
+from infrakit.core.text import money
 
-def money(value) -> str:
-    """Dollars and cents; a missing price is said, never shown as $0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "price missing"
-    return f"${value:,.2f}"
-
-
-def hours(value) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f} h/year"
+__all__ = ["Html", "Table", "definition_list", "hours", "key_figures", "money", "note"]
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from infrakit.core.text import strip_ansi
 from infrakit.report.display import hours, money
 
 # Cells the report never shows: set-up cells, the parameter cells (the appendix lists the
@@ -217,11 +217,6 @@ def report_page(*, name: str, source: str, parameters: Mapping[str, Any], trade:
     return page(f"{name}: decision report", "".join(body))
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-def strip_ansi(text: str) -> str:
-    return ANSI.sub("", text)
 
 
 def failure_page(*, name: str, source: str, parameters: Mapping[str, Any], failure: Mapping[str, Any],

@@ -9,7 +9,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from infrakit.core.paths import PROJECT_ROOT
+
 PACKAGES = ("infrakit", "pandas", "numpy", "matplotlib", "papermill", "nbconvert", "nbclient", "ipykernel",
             "jupytext", "aws-cdk-lib", "cdk-nag", "cfn-lint", "boto3", "moto", "pyarrow")
 

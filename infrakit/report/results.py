@@ -5,25 +5,20 @@ index page, Parquet for anyone who wants the tables. Written atomically (temp fi
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import pandas as pd
 
 from cost_model import load_price_catalog
 from cost_model.availability import assumptions
 from infrakit.core.catalogs import engine_catalog
+from infrakit.core.files import plain, write_atomic, write_json_atomic
+from infrakit.core.paths import INTERACTIVE_RESULTS_DIR, NOTEBOOK_DIR
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, TrafficCurves, describe
 
 SCHEMA_VERSION = 1
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-INTERACTIVE_DIR = NOTEBOOK_DIR.parent / "reports" / "interactive"
+INTERACTIVE_DIR = INTERACTIVE_RESULTS_DIR
 
 
 def results_dir(requested: str, namespace: Mapping[str, Any] | None = None) -> Path:
@@ -42,55 +37,17 @@ def results_dir(requested: str, namespace: Mapping[str, Any] | None = None) -> P
     return path
 
 
-def plain(value: Any) -> Any:
-    """JSON-safe: numpy scalars to Python, NaN to None, dates to ISO strings, tuples to lists."""
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return value.isoformat()
-    return value
-
-
-def _read_umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
-# Read once at import: os.umask is process-wide, so probing it later could race other threads.
-_UMASK = _read_umask()
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(temp)
-        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are for sharing
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write_results(directory: Path, stem: str, data: Mapping[str, Any], frame: pd.DataFrame | None = None) -> list[Path]:
     """``<stem>.json`` (and ``<stem>.parquet`` for ``frame``) in ``directory``; returns the paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     json_path = directory / f"{stem}.json"
-    text = json.dumps(plain({"schema_version": SCHEMA_VERSION, **data}), indent=2, sort_keys=False)
-    _atomic_write(json_path, lambda p: Path(p).write_text(text + "\n", encoding="utf-8"))
+    write_json_atomic(json_path, {"schema_version": SCHEMA_VERSION, **data})
     written.append(json_path)
     if frame is not None:
         parquet_path = directory / f"{stem}.parquet"
-        _atomic_write(parquet_path, lambda p: _parquet_ready(frame).to_parquet(p, index=True))
+        write_atomic(parquet_path, lambda p: _parquet_ready(frame).to_parquet(p, index=True))
         written.append(parquet_path)
     return written
 

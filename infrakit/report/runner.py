@@ -33,17 +33,16 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 
 from infrakit.core.errors import InfrakitError
+from infrakit.core.files import json_text, write_atomic
+from infrakit.core.paths import NOTEBOOK_DIR
+from infrakit.core.text import strip_ansi
 from infrakit.report import html as pages
 from infrakit.report.params import RunSpec, load_run_specs
 from infrakit.report.provenance import provenance as current_provenance
-from infrakit.report.results import _atomic_write, plain
 
 KERNEL_NAME = "infrakit"
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = ("trade_offs", "decision")
 DEFAULT_PARAMS = ("dev", "prod", "seed_model", "seed_ideal")
-# Dummy credentials for the local emulator: never real ones, so nothing can reach AWS.
-EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
                       "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                       "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
@@ -183,7 +182,7 @@ def _failure_from(exc: BaseException, notebook: str) -> dict[str, Any]:
 
     if isinstance(exc, PapermillExecutionError):
         return {"notebook": notebook, "cell_index": exc.cell_index, "exec_count": exc.exec_count,
-                "source": exc.source, "ename": exc.ename, "evalue": pages.strip_ansi(str(exc.evalue)),
+                "source": exc.source, "ename": exc.ename, "evalue": strip_ansi(str(exc.evalue)),
                 "traceback": "\n".join(exc.traceback)}
     return {"notebook": notebook, "cell_index": None, "exec_count": None, "source": None,
             "ename": type(exc).__name__, "evalue": str(exc), "traceback": ""}
@@ -252,7 +251,7 @@ def _run_notebooks(spec: RunSpec, record: RunRecord, *, out_dir: Path, emulator:
         text = pages.failure_page(name=spec.scenario["name"], source=str(spec.source), parameters=spec.parameters,
                                   failure=record.failure, notebooks=executed, provenance=provenance,
                                   timings=record.timings_s)
-    _atomic_write(page, lambda p: Path(p).write_text(text, encoding="utf-8"))
+    write_atomic(page, text)
     record.page = page
     record.timings_s["render_s"] = time.perf_counter() - clock
     return record
@@ -329,7 +328,9 @@ def kernel_env(spec: RunSpec, emulator) -> dict[str, str | None]:
     env: dict[str, str | None] = {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     if spec.options.deploy_target == "local":
         # Local means local: dummy credentials, no profile, and the emulator as every endpoint.
-        env |= {key: None for key in REAL_AWS_VARIABLES} | EMULATOR_CREDENTIALS
+        from infra_lib.emulator import DUMMY_CREDENTIALS  # never real ones: nothing can reach AWS
+
+        env |= {key: None for key in REAL_AWS_VARIABLES} | DUMMY_CREDENTIALS
         env["AWS_DEFAULT_REGION"] = spec.scenario["region"]
         env["AWS_ENDPOINT_URL"] = emulator.endpoint_url if emulator is not None else None
     return env
@@ -361,9 +362,6 @@ def run_batch(paths: Sequence[str | Path], *, out_dir: str | Path = "reports", j
     entries = [r.index_entry(out_dir) for r in ordered]
     index = out_dir / "index.html"
     text = pages.index_page(entries, provenance)
-    _atomic_write(index, lambda p: Path(p).write_text(text, encoding="utf-8"))
-    import json
-
-    data = json.dumps(plain({"runs": entries, "provenance": provenance, "timings_s": timings}), indent=2)
-    _atomic_write(out_dir / "index.json", lambda p: Path(p).write_text(data + "\n", encoding="utf-8"))
+    write_atomic(index, text)
+    write_atomic(out_dir / "index.json", json_text({"runs": entries, "provenance": provenance, "timings_s": timings}))
     return BatchResult(out_dir=out_dir, runs=ordered, timings_s=timings, index=index)

@@ -91,6 +91,12 @@ class TradeOffs:
     def reason(self) -> str:
         return self.result.reason
 
+    @property
+    def base_id(self) -> int:
+        """The configuration the report's details are about: the recommended one, else (when
+        nothing meets the constraints) the configuration as given."""
+        return self.recommended if self.recommended is not None else self.as_given
+
     def config(self, config_id: int) -> dict[str, Any]:
         """The full scenario of one configuration of the sweep."""
         return scenario_from_row(self.table, self.table.index.get_loc(config_id))
@@ -218,8 +224,7 @@ def engine_timeline(trade_offs: TradeOffs, base_config_id: int | None = None) ->
     """
     catalog = engine_catalog()
     table = trade_offs.table
-    base_id = base_config_id if base_config_id is not None else (
-        trade_offs.recommended if trade_offs.recommended is not None else trade_offs.as_given)
+    base_id = base_config_id if base_config_id is not None else trade_offs.base_id
     base = table.loc[base_id]
     same = np.ones(len(table), dtype=bool)
     for key in VARIED_KEYS:
