@@ -1,7 +1,11 @@
 """`infrakit deploy | destroy | diff | emulator start` (wired into infrakit.cli.build_parser).
 
 Exit codes: 0 ok (deployed, no changes, destroyed, nothing to destroy, no diff), 1 failed or
-refused (and `diff` when there are changes), 2 bad input, 130 interrupted (Ctrl-C).
+refused (and `diff` when there are changes; and when the result could not be written), 2 bad
+input, 130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM (128 + the signal, as a
+shell reports it: the sender asked for an end, the user did not press Ctrl-C). Both
+interruptions stop the CDK CLI, print the stack's state and the clean-up, and record
+`interrupted` in deploy.json.
 """
 
 from __future__ import annotations
@@ -10,44 +14,48 @@ import json
 import sys
 import time
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+
+
+def _target_args(parser, *, out_help: str | None = None, json_help: str = "print the result as JSON",
+                 yes_help: str | None = None) -> None:
+    """The flags deploy, destroy and diff share."""
+    parser.add_argument("scenario", metavar="SCENARIO.yaml")
+    parser.add_argument("--target", choices=("local", "aws"), default="local",
+                        help="local: the kit's AWS emulator (default, no account needed); aws: your AWS profile and "
+                             "region")
+    if yes_help:
+        parser.add_argument("--yes", action="store_true", help=yes_help)
+    if out_help:
+        parser.add_argument("--out", metavar="DIR", help=out_help)
+    parser.add_argument("--json", action="store_true", help=json_help)
 
 
 def add_parsers(sub) -> None:
     """Adds this module's subcommands to the `infrakit` parser."""
-    target_help = "local: the kit's AWS emulator (default, no account needed); aws: your AWS profile and region"
-
     deploy = sub.add_parser(
         "deploy", help="synthesize, preflight and deploy a scenario with the pinned CDK CLI, then verify it",
         description="Preflight gates the deploy (any error refuses it unless --override-preflight REASON); the "
                     "CDK CLI deploys the synthesized assembly and its progress is streamed; afterwards NAT "
                     "gateways, the Aurora engine version and instance count and the ALB listeners are checked "
-                    "against the template. Exit 0 deployed/no changes, 1 failed or refused, 2 bad input.")
-    deploy.add_argument("scenario", metavar="SCENARIO.yaml")
-    deploy.add_argument("--target", choices=("local", "aws"), default="local", help=target_help)
-    deploy.add_argument("--yes", action="store_true", help="do not ask before deploying to AWS")
+                    "against the template. One deploy or destroy of a stack on a target runs at a time. Exit 0 "
+                    "deployed/no changes, 1 failed or refused, 2 bad input, 130 Ctrl-C, 143 SIGTERM.")
+    _target_args(deploy, yes_help="do not ask before deploying to AWS",
+                 out_help="where deploy.json, outputs.json and the CLI log go (default: reports/deploy/<stack>-<target>/)",
+                 json_help='print {"stack", "target", "status", "outputs", "verified", "duration_s", ...}')
     deploy.add_argument("--override-preflight", metavar="REASON",
                         help="deploy despite preflight errors; the reason is recorded in the result")
-    deploy.add_argument("--out", metavar="DIR", help="where deploy.json, outputs.json and the CLI log go "
-                                                     "(default: reports/deploy/<stack>-<target>/)")
-    deploy.add_argument("--json", action="store_true",
-                        help='print {"stack", "target", "status", "outputs", "verified", "duration_s", ...}')
     deploy.set_defaults(func=cmd_deploy)
 
     destroy = sub.add_parser("destroy", help="delete a scenario's stack with the CDK CLI",
-                             description="Exit 0 destroyed or nothing to destroy, 1 failed or refused, 2 bad input.")
-    destroy.add_argument("scenario", metavar="SCENARIO.yaml")
-    destroy.add_argument("--target", choices=("local", "aws"), default="local", help=target_help)
-    destroy.add_argument("--yes", action="store_true", help="do not ask before deleting on AWS")
-    destroy.add_argument("--out", metavar="DIR", help="where destroy.json goes")
-    destroy.add_argument("--json", action="store_true", help="print the result as JSON")
+                             description="Exit 0 destroyed or nothing to destroy, 1 failed or refused, 2 bad input, "
+                                         "130 Ctrl-C, 143 SIGTERM.")
+    _target_args(destroy, yes_help="do not ask before deleting on AWS", out_help="where destroy.json goes")
     destroy.set_defaults(func=cmd_destroy)
 
     diff = sub.add_parser("diff", help="what a deploy would change (the CDK CLI's diff against the target)",
                           description="Exit 0 no differences, 1 differences, 2 bad input.")
-    diff.add_argument("scenario", metavar="SCENARIO.yaml")
-    diff.add_argument("--target", choices=("local", "aws"), default="local", help=target_help)
-    diff.add_argument("--json", action="store_true", help='print {"stack", "target", "has_changes", "diff"}')
+    _target_args(diff, json_help='print {"stack", "target", "has_changes", "diff"}')
     diff.set_defaults(func=cmd_diff)
 
     emulator = sub.add_parser("emulator", help="run the local AWS emulator on its own")
@@ -102,40 +110,43 @@ def _progress(as_json: bool):
     return lambda line: print(line, file=sys.stderr, flush=True)
 
 
-def cmd_deploy(args) -> int:
-    from infrakit.deploy import DeployInterrupted, deploy_scenario
+def _run(command: str, run, as_json: bool, ok: frozenset[str]) -> int:
+    """Run a deploy or destroy and turn every ending into its message and exit code."""
+    from infrakit.deploy import DeployInterrupted, DeployOutputError
+    from infrakit.deploy.signals import SIGNAL_EXIT_CODES, signal_name, terminate_as_interrupt
 
-    scenario = _load(args.scenario)
     try:
-        result = deploy_scenario(scenario, target=args.target, yes=args.yes,
-                                 override_preflight=args.override_preflight, out_dir=args.out,
-                                 progress=_progress(args.json), confirm=_ask)
+        with terminate_as_interrupt():
+            result = run()
     except DeployInterrupted as exc:
-        print(f"infrakit deploy: {exc}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:  # before the CDK CLI started (synth, preflight): nothing changed
-        print("infrakit deploy: interrupted before the CDK CLI started; nothing was deployed or changed.",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
-    _print_result(result, args.json)
-    return EXIT_OK if result.status in ("deployed", "no_changes") else EXIT_FAILURE
+        print(f"infrakit {command}: {exc}", file=sys.stderr)
+        return SIGNAL_EXIT_CODES.get(exc.signal, EXIT_INTERRUPTED)
+    except DeployOutputError as exc:  # the run ended; its files could not all be written
+        _print_result(exc.result, as_json)
+        print(f"infrakit {command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt as exc:  # before the run started (loading, checks): nothing changed
+        nothing = "deployed or changed" if command == "deploy" else "deleted"
+        print(f"infrakit {command}: interrupted before the CDK CLI started; nothing was {nothing}.", file=sys.stderr)
+        return SIGNAL_EXIT_CODES.get(signal_name(exc), EXIT_INTERRUPTED)
+    _print_result(result, as_json)
+    return EXIT_OK if result.status in ok else EXIT_FAILURE
+
+
+def cmd_deploy(args) -> int:
+    from infrakit.deploy import DEPLOYED, NO_CHANGES, deploy_scenario
+
+    return _run("deploy", lambda: deploy_scenario(
+        _load(args.scenario), target=args.target, yes=args.yes, override_preflight=args.override_preflight,
+        out_dir=args.out, progress=_progress(args.json), confirm=_ask), args.json, frozenset({DEPLOYED, NO_CHANGES}))
 
 
 def cmd_destroy(args) -> int:
-    from infrakit.deploy import DeployInterrupted, destroy_scenario
+    from infrakit.deploy import DESTROYED, NOT_FOUND, destroy_scenario
 
-    scenario = _load(args.scenario)
-    try:
-        result = destroy_scenario(scenario, target=args.target, yes=args.yes, out_dir=args.out,
-                                  progress=_progress(args.json), confirm=_ask)
-    except DeployInterrupted as exc:
-        print(f"infrakit destroy: {exc}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        print("infrakit destroy: interrupted before the CDK CLI started; nothing was deleted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    _print_result(result, args.json)
-    return EXIT_OK if result.status in ("destroyed", "not_found") else EXIT_FAILURE
+    return _run("destroy", lambda: destroy_scenario(
+        _load(args.scenario), target=args.target, yes=args.yes, out_dir=args.out, progress=_progress(args.json),
+        confirm=_ask), args.json, frozenset({DESTROYED, NOT_FOUND}))
 
 
 def cmd_diff(args) -> int:
@@ -150,11 +161,9 @@ def cmd_diff(args) -> int:
 
 
 def cmd_emulator_start(args) -> int:
-    from infra_lib.emulator import start_emulator
-    from infrakit.errors import InputError
-
-    from infra_lib.emulator import EmulatorError
-    from infrakit.preflight import check_region
+    from infra_lib.emulator import EmulatorError, start_emulator
+    from infrakit.aws_env import check_region
+    from infrakit.core.errors import InputError
 
     problems = []
     if args.port != 0 and not 1024 <= args.port <= 65535:

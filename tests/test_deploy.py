@@ -13,15 +13,19 @@ import boto3
 import pytest
 
 from infra_lib.emulator import start_emulator
-from infrakit import deploy
 from infrakit.cli import main
+from infrakit.core.errors import InfrakitError, InputError
 from infrakit.deploy import (
     DeployInterrupted,
+    Target,
+    cdk_cli,
+    cli_failure,
     deploy_scenario,
     destroy_scenario,
     diff_scenario,
+    plan_from_template,
+    verify_stack,
 )
-from infrakit.errors import InfrakitError, InputError
 from infrakit.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +52,7 @@ def test_blank_override_reason_is_bad_input():
 
 
 def test_missing_cdk_cli_says_how_to_install(monkeypatch, tmp_path):
-    monkeypatch.setattr(deploy, "CDK_CLI", tmp_path / "node_modules" / ".bin" / "cdk")
+    monkeypatch.setattr(cdk_cli, "CDK_CLI", tmp_path / "node_modules" / ".bin" / "cdk")
     with pytest.raises(InfrakitError) as err:
         deploy_scenario(load_scenario(DEV), progress=quiet)
     assert "make setup" in str(err.value) and str(tmp_path) in str(err.value)
@@ -75,7 +79,7 @@ class _PassingReport:
 def test_aws_deploy_needs_confirmation_and_touches_nothing_without_it(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")  # looks configured; never used
     monkeypatch.setattr("infrakit.preflight.preflight_scenario", lambda *a, **k: _PassingReport())
-    monkeypatch.setattr(deploy, "_open_target", lambda *a, **k: pytest.fail("contacted a target"))
+    monkeypatch.setattr("infrakit.deploy.target.open_target", lambda *a, **k: pytest.fail("contacted a target"))
     questions = []
     result = deploy_scenario(load_scenario(DEV), target="aws", out_dir=tmp_path, progress=quiet,
                              confirm=lambda q: questions.append(q) or False)
@@ -97,7 +101,7 @@ def test_plan_from_template_counts_what_verification_checks():
         "R": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBClusterIdentifier": {"Ref": "Db"}}},
         "Other": {"Type": "AWS::RDS::DBInstance", "Properties": {}},
     }}
-    plan = deploy.plan_from_template(template)
+    plan = plan_from_template(template)
     assert plan["nat_gateways"] == 2 and plan["db_instances"] == 2 and plan["engine_version"] == "16.8"
     assert plan["listeners"] == [[80, "HTTP"], [443, "HTTPS"]]
 
@@ -109,9 +113,9 @@ def test_cli_failure_prefers_the_asset_step_reason():
              "Is account 123456789012 bootstrapped?",
              "Failed to publish asset PaymentApi-dev Template (current_account-us-east-1-9b27eeb9)",
              "‣ AggregateError: "]
-    assert deploy._cli_failure(lines) == ("No bucket named 'cdk-hnb659fds-assets-123456789012-us-east-1'. "
+    assert cli_failure(lines) == ("No bucket named 'cdk-hnb659fds-assets-123456789012-us-east-1'. "
                                           "Is account 123456789012 bootstrapped?")
-    assert deploy._cli_failure(["✨  Synthesis time: 0.01s", "❌  PaymentApi-dev failed to deploy"]) == \
+    assert cli_failure(["✨  Synthesis time: 0.01s", "❌  PaymentApi-dev failed to deploy"]) == \
         "PaymentApi-dev failed to deploy"
 
 
@@ -248,7 +252,7 @@ def test_verification_reports_a_port_the_alb_opens_without_a_listener(local, tmp
     """The seed's third failure: 443 open while the listener serves 80."""
     dev = load_scenario(DEV)
     assert deploy_scenario(dev, out_dir=tmp_path, progress=quiet).status == "deployed"
-    tgt = deploy._Target("local", {}, "us-east-1", local("s3").meta.endpoint_url, in_process=False)
+    tgt = Target("local", {}, "us-east-1", local("s3").meta.endpoint_url, in_process=False)
     tgt.env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
     from infra_lib.synth import synth
 
@@ -259,7 +263,7 @@ def test_verification_reports_a_port_the_alb_opens_without_a_listener(local, tmp
                      if v["Type"] == "AWS::EC2::SecurityGroup" and k.startswith("IngressAlb"))
     local("ec2").authorize_security_group_ingress(GroupId=alb_group, IpProtocol="tcp", FromPort=443, ToPort=443,
                                                  CidrIp="0.0.0.0/0")
-    verified = deploy.verify_stack(tgt, "PaymentApi-dev", template)
+    verified = verify_stack(tgt, "PaymentApi-dev", template)
     assert not verified["ok"]
     bad = [c for c in verified["checks"] if not c["ok"]]
     assert bad == [{"check": "alb_ingress_ports", "expected": [80], "actual": [80, 443], "ok": False}]
@@ -306,10 +310,12 @@ def test_an_emulator_url_that_does_not_answer_is_a_clear_error(monkeypatch, tmp_
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://localhost:{port}")
-    monkeypatch.setattr("infrakit.preflight.preflight_scenario", lambda *a, **k: _PassingReport())
-    with pytest.raises(InfrakitError) as err:
-        deploy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=quiet)
-    assert f"localhost:{port} does not answer" in str(err.value) and "infrakit emulator start" in str(err.value)
+    monkeypatch.setattr("infra_lib.synth.synth", lambda *a, **k: pytest.fail("synthesized for a dead emulator"))
+    result = deploy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=quiet)
+    assert result.status == "failed" and result.failure["type"] == "emulator"
+    assert f"AWS_ENDPOINT_URL=http://localhost:{port} does not answer" in result.message
+    assert "infrakit emulator start" in result.message
+    assert json.loads((tmp_path / "deploy.json").read_text())["status"] == "failed"
 
 
 @pytest.mark.slow
@@ -339,8 +345,6 @@ def test_a_given_preflight_report_is_the_gate_and_preflight_does_not_run_again(m
 
 
 def test_plan_reads_string_and_parameter_ports(tmp_path):
-    from infrakit.deploy import plan_from_template
-
     template = {"Parameters": {"Port": {"Type": "Number", "Default": 80}}, "Resources": {
         "Alb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {}},
         "A": {"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"Port": "443", "Protocol": "HTTPS",
