@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+from infrakit.cli.common import EXIT_FAILURE, EXIT_OK
 
 
 def add_parsers(sub) -> None:

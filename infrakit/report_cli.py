@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sys
 
+from infrakit.cli.common import EXIT_FAILURE, EXIT_OK
+
 
 def cmd_report(args) -> int:
     from infrakit.report.runner import default_param_files, run_batch
@@ -37,8 +39,8 @@ def cmd_report(args) -> int:
     if result.failed:
         print(f"infrakit report: {len(result.failed)} of {len(result.runs)} scenario(s) failed; their pages say "
               f"which cell and why, and keep the executed notebooks.", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILURE
+    return EXIT_OK
 
 
 def _jobs(value: str) -> int:

@@ -1,0 +1,56 @@
+"""`infrakit synth` and `infrakit keys`: the scenario's CDK stack, and the scenario keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infrakit.cli.common import EXIT_OK
+
+
+def add_parsers(sub) -> None:
+    synth = sub.add_parser("synth", help="synthesize the scenario's CDK stack (no AWS calls)")
+    synth.add_argument("scenario", metavar="SCENARIO.yaml")
+    synth.add_argument("--out", metavar="DIR", help="write the cloud assembly here: a new or empty folder, or one "
+                                                    "an earlier synth --out wrote (default: the synth cache)")
+    synth.set_defaults(func=cmd_synth)
+
+    keys = sub.add_parser("keys", help="list the scenario keys with defaults and meanings")
+    keys.add_argument("--markdown", action="store_true")
+    keys.set_defaults(func=cmd_keys)
+
+
+def cmd_synth(args) -> int:
+    from infrakit.core.schema import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    from infra_lib.cdk.synth import deployable_scenario, synth  # after validation: jsii starts only for good input
+
+    deployable_scenario(scenario, source=args.scenario)
+    result = synth(scenario, out_dir=Path(args.out) if args.out else None)
+    print(f"stack: {result.stack_name}{' (from cache)' if result.cached else ''}")
+    print(f"template: {result.template_path}")
+    print(f"assembly: {result.assembly_dir}")
+    counts = result.resource_counts()
+    print(f"resources: {sum(counts.values())}")
+    for resource_type, count in counts.items():
+        print(f"  {count:>3}  {resource_type}")
+    return EXIT_OK
+
+
+def cmd_keys(args) -> int:
+    from infrakit.core.schema import FIELDS
+
+    if args.markdown:
+        print("| key | default | meaning |\n|---|---|---|")
+        for f in FIELDS:
+            print(f"| `{f.name}` | `{f.default!r}` | {f.help} |")
+        return EXIT_OK
+    group = None
+    for f in FIELDS:
+        if f.group != group:
+            group = f.group
+            print(f"# {group}")
+        print(f"{f.name:40} default {f.default!r:14}  {f.help}")
+    return EXIT_OK
+
+
