@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -16,82 +15,12 @@ from infra_lib.emulator import (
     Emulator,
     EmulatorError,
     engine_version_problem,
-    start_emulator,
     unsupported_types,
 )
+from tests.emulator_templates import REGION, aurora_template, create, failed_events
+from tests.emulator_templates import network as _network
 
-REGION = "us-east-1"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with start_emulator() as running:
-        yield running
-
-
-@pytest.fixture
-def aws(emulator):
-    """boto3 clients on a freshly reset emulator."""
-    emulator.reset()
-
-    def client(service: str):
-        return boto3.client(service, region_name=REGION, endpoint_url=emulator.endpoint_url,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
-
-    return client
-
-
-def _network(cidr: str = "10.0.0.0/16") -> dict:
-    return {
-        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": cidr}},
-        "SubnetA": {"Type": "AWS::EC2::Subnet", "Properties": {
-            "VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "us-east-1a"}},
-        "SubnetB": {"Type": "AWS::EC2::Subnet", "Properties": {
-            "VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.2.0/24", "AvailabilityZone": "us-east-1b"}},
-        "Subnets": {"Type": "AWS::RDS::DBSubnetGroup", "Properties": {
-            "DBSubnetGroupDescription": "db", "SubnetIds": [{"Ref": "SubnetA"}, {"Ref": "SubnetB"}]}},
-    }
-
-
-def aurora_template(version: str = "17.7", readers: int = 0) -> dict:
-    """The shape our CDK stack synthesizes: a generated secret resolved into the cluster."""
-    resources = {
-        **_network(),
-        "Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {
-            "Name": "payment-api-test/database",
-            "GenerateSecretString": {"ExcludeCharacters": " %+~`#$&*()|[]{}:;<>?!'/@\"\\", "GenerateStringKey":
-                                     "password", "PasswordLength": 30,
-                                     "SecretStringTemplate": "{\"username\":\"payment_api\"}"}}},
-        "Cluster": {"Type": "AWS::RDS::DBCluster", "Properties": {
-            "DBClusterIdentifier": "payment-api-test", "Engine": "aurora-postgresql", "EngineVersion": version,
-            "DatabaseName": "payments", "MasterUsername": "payment_api", "StorageType": "aurora",
-            "DBSubnetGroupName": {"Ref": "Subnets"}, "Port": 5432, "StorageEncrypted": True,
-            "MasterUserPassword": {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "Secret"},
-                                                     ":SecretString:password::}}"]]}}},
-        "Attachment": {"Type": "AWS::SecretsManager::SecretTargetAttachment", "Properties": {
-            "SecretId": {"Ref": "Secret"}, "TargetId": {"Ref": "Cluster"}, "TargetType": "AWS::RDS::DBCluster"}},
-        "Writer": {"Type": "AWS::RDS::DBInstance", "Properties": {
-            "DBClusterIdentifier": {"Ref": "Cluster"}, "DBInstanceClass": "db.t4g.medium",
-            "Engine": "aurora-postgresql", "PromotionTier": 0}},
-    }
-    for i in range(readers):
-        resources[f"Reader{i}"] = {"Type": "AWS::RDS::DBInstance", "Properties": {
-            "DBClusterIdentifier": {"Ref": "Cluster"}, "DBInstanceClass": "db.t4g.medium",
-            "Engine": "aurora-postgresql", "PromotionTier": 2}}
-    return {"Resources": resources, "Outputs": {
-        "DbEndpoint": {"Value": {"Fn::GetAtt": ["Cluster", "Endpoint.Address"]}},
-        "DbSecretArn": {"Value": {"Ref": "Attachment"}}}}
-
-
-def create(aws, name: str, template: dict) -> dict:
-    cfn = aws("cloudformation")
-    cfn.create_stack(StackName=name, TemplateBody=json.dumps(template))
-    return cfn.describe_stacks(StackName=name)["Stacks"][0]
-
-
-def failed_events(aws, name: str) -> list[dict]:
-    events = aws("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
-    return [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+pytest_plugins = ["tests.emulator_fixtures"]
 
 
 # ------------------------------------------------------------------ server
@@ -149,7 +78,7 @@ def test_aurora_cluster_instances_and_secret_are_real_emulator_state(aws):
 
 
 def test_dynamic_reference_resolves_to_the_generated_password(aws):
-    from infra_lib.emulator import _resolve_secret_refs
+    from infra_lib.emulator.dynamic_refs import resolve_secret_refs as _resolve_secret_refs
 
     create(aws, "db", aurora_template())
     secrets = aws("secretsmanager")

@@ -1,0 +1,117 @@
+"""Reading and writing moto's CloudFormation state for the patches: events, rollback, lookups.
+
+Every private attribute of moto the emulator touches is touched here or in ``moto_patches``
+(``_add_stack_event``, ``_parse_template``, ``_create_output_map``, ``_resource_json_map``,
+``_parsed_resources``, ``_account_id``, ``_region_name``). moto is imported inside the
+functions, so that importing this module (and ``moto_patches``) never imports moto before its
+version is checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra_lib.emulator.common import ResourceFailed, reason
+
+
+def _cfn():
+    from moto.cloudformation import models
+
+    return models
+
+
+def stack_of(resources_map) -> Any:
+    """The stack a resource map belongs to (None while moto builds a change set's preview)."""
+    backend = _cfn().cloudformation_backends[resources_map._account_id][resources_map._region_name]
+    return backend.stacks.get(resources_map.stack_id)
+
+
+def resource_event(stack, logical_id: str, resource_type: str, status: str, reason: str | None = None,
+                   physical_id: str | None = None) -> None:
+    """One resource event, as the CDK CLI streams them."""
+    if stack is None:
+        return
+    stack.events.append(_cfn().Event(
+        stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+        physical_resource_id=physical_id or "", resource_type=resource_type, resource_status=status,
+        resource_status_reason=reason, resource_properties=None))
+
+
+def physical_id_of(resource: Any) -> str:
+    value = getattr(resource, "physical_resource_id", None)
+    return str(value) if value is not None else ""
+
+
+def find_change_set(backend, name_or_arn: str, stack_name: str | None = None) -> Any:
+    """A change set by ARN, or by name within its stack (name or id), newest first.
+
+    A name is unique per stack only (the CDK CLI reuses "cdk-deploy-change-set"): only change
+    sets of live stacks count (AWS deletes them with their stack).
+    """
+    if name_or_arn in backend.change_sets:
+        return backend.change_sets[name_or_arn]
+    found = [cs for cs in backend.change_sets.values() if cs.change_set_name == name_or_arn
+             and cs.stack_id in backend.stacks
+             and stack_name in (None, cs.stack_id, backend.stacks[cs.stack_id].name)]
+    return max(found, key=lambda cs: cs.creation_time) if found else None
+
+
+def failed_ids(exc: BaseException) -> str:
+    return exc.logical_id if isinstance(exc, ResourceFailed) else "?"
+
+
+def forget_resources(stack) -> None:
+    """moto's resource map is lazy: reading outputs or resources of a failed stack would create
+    the failed resources again. A rolled-back stack has none, and no outputs."""
+    stack.resource_map._resource_json_map = {}
+    stack.output_map = _cfn().OutputMap(stack.resource_map, {}, stack.stack_id)
+
+
+def roll_back_create(stack, exc: BaseException) -> None:
+    """What CloudFormation does when a resource fails to create: delete what was created, ROLLBACK_COMPLETE."""
+    stack.output_map = _cfn().OutputMap(stack.resource_map, {}, stack.stack_id)
+    stack.status = "ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS",
+                           f"The following resource(s) failed to create: [{failed_ids(exc)}]. "
+                           f"Rollback requested by user.")
+    try:
+        stack.resource_map.delete()
+    except Exception as delete_exc:  # noqa: BLE001  (reported as the stack's status)
+        stack.status = "ROLLBACK_FAILED"
+        stack._add_stack_event("ROLLBACK_FAILED", f"Rollback could not delete every resource: "
+                                                  f"{reason(delete_exc)}")
+        return
+    forget_resources(stack)
+    stack.status = "ROLLBACK_COMPLETE"
+    stack._add_stack_event("ROLLBACK_COMPLETE")
+
+
+def roll_back_update(stack, exc: BaseException, previous_template: str, previous_dict: dict) -> None:
+    """What CloudFormation does when a resource fails to update: the previous template again."""
+    stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS",
+                           f"The following resource(s) failed to update: [{failed_ids(exc)}]. ")
+    try:
+        stack.resource_map.update(previous_dict, stack.parameters)
+    except Exception as rollback_exc:  # noqa: BLE001
+        stack.status = "UPDATE_ROLLBACK_FAILED"
+        stack._add_stack_event("UPDATE_ROLLBACK_FAILED", reason(rollback_exc))
+        return
+    stack.template = previous_template
+    stack._parse_template()
+    stack.output_map = stack._create_output_map()
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+
+
+def complete(stack, change_set, kind: str) -> None:
+    """After a change set applied: moto leaves template and outputs as they were; AWS does not."""
+    stack.template = change_set.template
+    stack._parse_template()
+    stack.description = stack.template_dict.get("Description")
+    stack.output_map = stack._create_output_map()
+    if kind == "UPDATE":
+        stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    stack.status = f"{kind}_COMPLETE"
+    stack._add_stack_event(f"{kind}_COMPLETE")
+    change_set.execution_status = "EXECUTE_COMPLETE"
