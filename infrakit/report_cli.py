@@ -34,11 +34,13 @@ def cmd_report(args) -> int:
         detail = ""
         if record.failure:
             detail = f"  {record.failure['notebook']}: {record.failure['ename']}: {record.failure['evalue']}"[:240]
+        elif record.reasons:
+            detail = f"  {'; '.join(record.reasons)}"[:240]
         print(f"{record.status:6} {record.spec.scenario['name']:24} {record.duration_s:6.1f} s  {where}{detail}")
     print(f"index: {result.index}")
     if result.failed:
-        print(f"infrakit report: {len(result.failed)} of {len(result.runs)} scenario(s) failed; their pages say "
-              f"which cell and why, and keep the executed notebooks.", file=sys.stderr)
+        print(f"infrakit report: {len(result.failed)} of {len(result.runs)} scenario(s) failed; their pages and "
+              f"{result.out_dir / 'summary.md'} say why (a failed notebook keeps its executed copy).", file=sys.stderr)
         return EXIT_FAILURE
     return EXIT_OK
 

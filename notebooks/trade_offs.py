@@ -44,6 +44,7 @@ service_arch: str = "x86_64"  # CPU architecture of the tasks.
 container_image: str = "public.ecr.aws/nginx/nginx:stable"  # Container image; with nat_strategy none it must be in a private ECR registry.
 container_port: int = 80  # Port the container listens on.
 nat_data_gb_per_month: float = 50.0  # GB per month the service sends/receives through NAT.
+internet_egress_gb_per_month: float = 10.0  # GB per month the stack sends to the internet, through the ALB or NAT (tiered Price List rate; the account's 100 GB free allowance is not subtracted).
 cross_az_gb_per_month: float = 20.0  # GB per month crossing AZs between service and database.
 alb_new_connections_per_second: float = 5.0  # ALB new connections per second (LCU: 25 per LCU).
 alb_active_connections_per_minute: float = 300.0  # ALB active connections per minute (3,000 per LCU).
@@ -65,6 +66,7 @@ assumed_db_recovery_minutes: float = 15.0  # ASSUMPTION: minutes for Aurora to r
 # Report keys (not scenario keys): where and what the decision notebook deploys.
 deploy_target: str = "local"  # Where the decision notebook deploys: local (the kit's AWS emulator on 127.0.0.1), aws (your account; needs credentials) or none (stop after preflight).
 decide: str = "recommended"  # Which configuration the decision notebook synthesizes, preflights and deploys: recommended (the trade-off sweep's pick) or as_given (exactly this file's keys, pinned).
+fail_on: str = "failed"  # Which run status makes the decision notebook raise at its end, so papermill exits non-zero: failed (missing price, preflight errors, a failed or refused deploy, over budget), attention (warnings too) or none (explore without failing).
 results_dir: str = ""  # Folder for the results JSON and Parquet (empty: beside the executed notebook when papermill runs with --inject-output-path, else the working directory); the runner sets it.
 
 # %% tags=["report-skip"]

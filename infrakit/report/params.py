@@ -35,8 +35,8 @@ _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
 # "unknown parameter" (tests/test_notebooks.py keeps this list equal to what they assign).
 NOTEBOOK_NAMES = frozenset({
     "charts", "chosen", "clock", "cost_step", "curves", "decision", "deploy_step", "given", "options", "out", "params",
-    "preflight_step", "report", "results", "scenario", "steps", "study", "synth_step", "synthesized", "timeline",
-    "trade_offs", "views",
+    "preflight_step", "report", "results", "scenario", "status", "steps", "study", "synth_step", "synthesized",
+    "timeline", "trade_offs", "verdict", "views",
 })
 
 
@@ -44,6 +44,7 @@ NOTEBOOK_NAMES = frozenset({
 class ReportOptions:
     deploy_target: str = "local"
     decide: str = "recommended"
+    fail_on: str = "failed"
 
 
 @dataclass(frozen=True)

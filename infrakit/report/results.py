@@ -15,6 +15,7 @@ from cost_model.availability import assumptions
 from infrakit.core.catalogs import engine_catalog
 from infrakit.core.files import plain, write_atomic, write_json_atomic
 from infrakit.core.paths import INTERACTIVE_RESULTS_DIR, NOTEBOOK_DIR
+from infrakit.report.status import Verdict, run_verdict
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, TrafficCurves, describe
 
 SCHEMA_VERSION = 1
@@ -108,11 +109,24 @@ def trade_offs_summary(trade_offs: TradeOffs, curves: TrafficCurves, timings_s: 
     }
 
 
-def decision_summary(choice, steps, timings_s: Mapping[str, float]) -> dict[str, Any]:
-    return {
+def decision_summary(choice, steps, timings_s: Mapping[str, float], verdict: Verdict | None = None) -> dict[str, Any]:
+    data = {
         "notebook": "decision",
         "scenario": choice.scenario["name"],
         "choice": choice.to_json(),
         "steps": {step.name: step.to_json() for step in steps if step is not None},
         "timings_s": {k: round(v, 3) for k, v in timings_s.items()},
     }
+    if verdict is not None:
+        data["verdict"] = verdict.to_json()
+    return data
+
+
+def decision_verdict(trade_offs: TradeOffs, choice, steps) -> Verdict:
+    """The run's status (``infrakit.report.status``) from what the decision notebook holds, by
+    the same rules the runner applies to the results files."""
+    trade = {"recommended": None if trade_offs.recommended is None else _config_summary(trade_offs,
+                                                                                       trade_offs.recommended),
+             "as_given": _config_summary(trade_offs, trade_offs.as_given),
+             "scenario_keys": trade_offs.scenario}
+    return run_verdict(plain(trade), plain(decision_summary(choice, steps, {})))

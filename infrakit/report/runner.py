@@ -39,6 +39,8 @@ from infrakit.core.text import strip_ansi
 from infrakit.report import html as pages
 from infrakit.report.params import RunSpec, load_run_specs
 from infrakit.report.provenance import provenance as current_provenance
+from infrakit.report.status import FAILED, decided_figures, run_verdict
+from infrakit.report.summary import summary_markdown
 
 KERNEL_NAME = "infrakit"
 NOTEBOOKS = ("trade_offs", "decision")
@@ -110,8 +112,9 @@ def check_kernel() -> None:
 @dataclass
 class RunRecord:
     spec: RunSpec
-    status: str = "ok"  # ok | failed
+    status: str = "ok"  # ok | attention | failed (infrakit.report.status)
     failure: dict[str, Any] | None = None
+    reasons: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     page: Path | None = None
     trade: dict[str, Any] | None = None
@@ -123,7 +126,8 @@ class RunRecord:
 
     def index_entry(self, out_dir: Path) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": self.spec.scenario["name"], "source": str(self.spec.source),
-                                 "status": self.status, "href": f"{self.spec.slug}/report.html",
+                                 "status": self.status, "reasons": list(self.reasons),
+                                 "href": f"{self.spec.slug}/report.html",
                                  "duration_s": round(self.duration_s, 2),
                                  "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()}}
         if self.failure:
@@ -131,10 +135,12 @@ class RunRecord:
             entry["failure"] = {k: v for k, v in self.failure.items() if k != "traceback"}
         compare: dict[str, Any] = {"status": self.status}
         if self.trade:
-            picked = pages.decided_figures(self.trade, self.decision)
+            picked = decided_figures(self.trade, self.decision)
             given = self.trade["as_given"]
             entry |= {"monthly_usd": picked.get("monthly_usd"), "horizon_usd": picked.get("horizon_usd"),
-                      "recommendation": picked.get("description"), "configuration": picked.get("keys")}
+                      "recommendation": picked.get("description"), "configuration": picked.get("keys"),
+                      "as_given_monthly_usd": given.get("monthly_usd"), "as_given_horizon_usd": given.get("horizon_usd"),
+                      "decision_is_as_given": picked.get("config_id") == given.get("config_id")}
             compare |= {"recommendation": picked.get("description", ""),
                         "monthly": pages.money(picked.get("monthly_usd")),
                         "horizon": pages.money(picked.get("horizon_usd")),
@@ -158,7 +164,7 @@ class BatchResult:
 
     @property
     def failed(self) -> list[RunRecord]:
-        return [r for r in self.runs if r.status != "ok"]
+        return [r for r in self.runs if r.status == FAILED]
 
 
 def _utc(value: str) -> dt.datetime:
@@ -240,8 +246,18 @@ def _run_notebooks(spec: RunSpec, record: RunRecord, *, out_dir: Path, emulator:
     clock = time.perf_counter()
     record.trade = pages.load_json(folder / "trade_offs.json")
     record.decision = pages.load_json(folder / "decision.json")
+    # The decision notebook raises DecisionFailed at its end (after writing its results) when
+    # the run failed, so that papermill alone exits non-zero: that is a verdict, not a crash.
+    notebook_failed = record.failure is not None and record.failure.get("ename") != "DecisionFailed"
+    verdict = run_verdict(record.trade, record.decision, record.failure if notebook_failed else None)
+    record.status, record.reasons = verdict.status, list(verdict.reasons)
+    if not notebook_failed:
+        record.failure = None
+    elif record.failure is None:
+        record.failure = {"notebook": "results", "cell_index": None, "exec_count": None, "source": None,
+                          "ename": "MissingResults", "evalue": "; ".join(verdict.reasons), "traceback": ""}
     page = folder / "report.html"
-    if record.status == "ok":
+    if not notebook_failed and record.trade is not None and record.decision is not None:
         phases = {**(record.trade or {}).get("timings_s", {}), **(record.decision or {}).get("timings_s", {})}
         text = pages.report_page(name=spec.scenario["name"], source=str(spec.source), parameters=spec.parameters,
                                  trade=record.trade, decision=record.decision,
@@ -364,4 +380,5 @@ def run_batch(paths: Sequence[str | Path], *, out_dir: str | Path = "reports", j
     text = pages.index_page(entries, provenance)
     write_atomic(index, text)
     write_atomic(out_dir / "index.json", json_text({"runs": entries, "provenance": provenance, "timings_s": timings}))
+    write_atomic(out_dir / "summary.md", summary_markdown(entries))
     return BatchResult(out_dir=out_dir, runs=ordered, timings_s=timings, index=index)

@@ -117,6 +117,9 @@ FIELDS: tuple[Field, ...] = (
     # --- usage ---
     Field("nat_data_gb_per_month", "float", 50.0, "GB per month the service sends/receives through NAT.", "usage",
           minimum=0, maximum=MAX_USAGE, role="usage"),
+    Field("internet_egress_gb_per_month", "float", 10.0, "GB per month the stack sends to the internet, through "
+          "the ALB or NAT (tiered Price List rate; the account's 100 GB free allowance is not subtracted).", "usage",
+          minimum=0, maximum=MAX_USAGE, role="usage"),
     Field("cross_az_gb_per_month", "float", 20.0, "GB per month crossing AZs between service and database.",
           "usage", minimum=0, maximum=MAX_USAGE, role="usage"),
     Field("alb_new_connections_per_second", "float", 5.0, "ALB new connections per second (LCU: 25 per LCU).",
@@ -167,6 +170,10 @@ REPORT_FIELDS: tuple[Field, ...] = (
           "Which configuration the decision notebook synthesizes, preflights and deploys: recommended (the "
           "trade-off sweep's pick) or as_given (exactly this file's keys, pinned).", "report",
           choices=("recommended", "as_given"), role="report"),
+    Field("fail_on", "choice", "failed",
+          "Which run status makes the decision notebook raise at its end, so papermill exits non-zero: failed "
+          "(missing price, preflight errors, a failed or refused deploy, over budget), attention (warnings too) "
+          "or none (explore without failing).", "report", choices=("failed", "attention", "none"), role="report"),
     # Set by the runner, never by a parameter file.
     Field("results_dir", "str", "", "Folder for the results JSON and Parquet (empty: beside the executed notebook "
           "when papermill runs with --inject-output-path, else the working directory); the runner sets it.",

@@ -1,0 +1,126 @@
+"""One status per run (ok / attention / failed), from the results the notebooks write: every
+failure that used to show OK is failed here, and summary.md says so."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from infrakit.report.status import (
+    ATTENTION,
+    FAILED,
+    OK,
+    DecisionFailed,
+    Verdict,
+    raise_for_status,
+    run_verdict,
+)
+from infrakit.report.summary import summary_markdown
+
+CONFIG = {"config_id": 3, "description": "single NAT, 2 AZs, Aurora 17.7 standard, 1 reader",
+          "monthly_usd": 487.23, "horizon_usd": 17540.39, "valid": True, "reasons": [], "meets_constraints": True}
+TRADE = {"recommended": CONFIG, "as_given": CONFIG, "scenario_keys": {"budget_usd_per_month": None}}
+DECISION = {"choice": {"mode": "recommended"}, "steps": {
+    "preflight": {"status": "ok", "headline": "Passed", "passed": True, "errors": [],
+                  "report": {"counts": {"error": 0, "warning": 0, "info": 2}}},
+    "template_cost": {"status": "ok", "headline": "they agree to the cent."},
+    "deploy": {"status": "ok", "headline": "deployed", "result": {"status": "deployed", "message": "verified"}},
+}}
+
+
+def variant(trade_changes=None, decision_changes=None):
+    trade, decision = copy.deepcopy(TRADE), copy.deepcopy(DECISION)
+    for path, value in (trade_changes or {}).items():
+        _set(trade, path, value)
+    for path, value in (decision_changes or {}).items():
+        _set(decision, path, value)
+    return trade, decision
+
+
+def _set(data, path, value):
+    *head, last = path.split(".")
+    for part in head:
+        data = data[part]
+    data[last] = value
+
+
+def test_a_clean_run_is_ok():
+    verdict = run_verdict(TRADE, DECISION)
+    assert verdict == Verdict(OK) and verdict.headline.startswith("OK")
+
+
+@pytest.mark.parametrize("trade_changes,decision_changes,fragment", [
+    # nothing could be priced
+    ({"recommended.monthly_usd": None,
+      "recommended.reasons": ["price missing: no price in the catalog for region eu-west-1 ..."]}, {},
+     "price missing"),
+    # the AWS deploy failed for lack of credentials
+    ({}, {"steps.deploy": {"status": "failed", "headline": "Deploy to aws failed: no AWS credentials found",
+                           "target": "aws"}}, "no AWS credentials"),
+    # a refused deploy
+    ({}, {"steps.deploy": {"status": "failed", "headline": "refused",
+                           "result": {"status": "refused", "message": "preflight found 2 error(s)"}}}, "refused"),
+    # the pinned configuration is over budget
+    ({"scenario_keys.budget_usd_per_month": 400.0}, {"choice.mode": "as_given"}, "over budget: $487.23/month"),
+    # preflight fails and the deploy is skipped
+    ({}, {"steps.preflight": {"status": "failed", "headline": "Failed", "errors": ["RDS-ENGINE-VERSION"]},
+          "steps.deploy": {"status": "skipped", "headline": "Not deployed: preflight found 1 error(s)"}},
+     "preflight errors on what would be deployed: RDS-ENGINE-VERSION"),
+    # the template's cost disagrees with the model
+    ({}, {"steps.template_cost": {"status": "failed", "headline": "Template $1.00/month vs model $2.00/month"}},
+     "differs from the model"),
+    # the decided configuration is refused by the kit's rules (pinned as given)
+    ({"as_given.reasons": ["Aurora PostgreSQL 15.3 is deprecated"], "as_given.valid": False},
+     {"choice.mode": "as_given"}, "15.3 is deprecated"),
+])
+def test_each_failure_that_used_to_show_ok_is_failed(trade_changes, decision_changes, fragment):
+    verdict = run_verdict(*variant(trade_changes, decision_changes))
+    assert verdict.status == FAILED
+    assert any(fragment in reason for reason in verdict.reasons), verdict.reasons
+
+
+def test_a_notebook_error_is_failed_and_names_the_cell():
+    verdict = run_verdict(None, None, {"notebook": "trade_offs", "cell_index": 4, "ename": "ValueError",
+                                       "evalue": "boom"})
+    assert verdict.status == FAILED and verdict.reasons == ("trade_offs cell 4 failed: ValueError: boom",)
+    assert run_verdict(TRADE, None).status == FAILED  # no decision.json: never ok
+
+
+@pytest.mark.parametrize("decision_changes,fragment", [
+    ({"steps.preflight.report.counts.warning": 2}, "2 warning(s)"),
+    ({"steps.as_given": {"status": "failed", "headline": "As given: the kit's rules refuse it"}}, "caught"),
+    ({"steps.deploy": {"status": "unavailable", "headline": "Deploy is not available yet"}}, "not available"),
+])
+def test_warnings_a_reader_must_see_are_attention(decision_changes, fragment):
+    verdict = run_verdict(*variant({}, decision_changes))
+    assert verdict.status == ATTENTION and any(fragment in r for r in verdict.reasons), verdict.reasons
+
+
+def test_within_budget_by_the_cent_is_ok():
+    assert run_verdict(*variant({"scenario_keys.budget_usd_per_month": 487.23})).status == OK
+
+
+def test_fail_on_decides_which_statuses_raise():
+    failed, attention = Verdict(FAILED, ("over budget",)), Verdict(ATTENTION, ("2 warning(s)",))
+    with pytest.raises(DecisionFailed, match="over budget"):
+        raise_for_status(failed)
+    assert raise_for_status(attention) is attention  # the default fails on failed only
+    with pytest.raises(DecisionFailed):
+        raise_for_status(attention, "attention")
+    assert raise_for_status(failed, "none") is failed
+
+
+def test_summary_markdown_lists_every_run_with_its_status_and_why():
+    entries = [
+        {"name": "dev", "status": "ok", "reasons": [], "recommendation": "single NAT, 2 AZs", "monthly_usd": 160.92,
+         "horizon_usd": 5793.12, "as_given_monthly_usd": 170.0, "preflight": "passed", "deploy": "ok: deployed"},
+        {"name": "prod | eu", "status": "failed", "reasons": ["over budget: $900.00/month"], "monthly_usd": 900.0,
+         "horizon_usd": None, "as_given_monthly_usd": 900.0, "decision_is_as_given": True,
+         "preflight": "failed: RDS-ENGINE-VERSION", "deploy": "skipped"},
+    ]
+    text = summary_markdown(entries)
+    assert "2 scenario(s): 1 ok, 1 failed." in text
+    assert "| dev | ✅ ok | single NAT, 2 AZs | $160.92 | $5,793.12 | -$9.08/month | passed | ok: deployed |" in text
+    assert "prod \\| eu" in text and "price missing" in text  # no horizon figure: said, never $0
+    assert "- **prod \\| eu** (failed): over budget: $900.00/month" in text
