@@ -7,6 +7,7 @@ and `infrakit emulator start` are used, so state carries from one deploy to the 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import boto3
@@ -270,23 +271,85 @@ def test_verification_reports_a_port_the_alb_opens_without_a_listener(local, tmp
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_deploy_stops_the_cli_and_says_how_to_clean_up(local, tmp_path):
+@pytest.mark.parametrize("marker", ["creating CloudFormation changeset", "deploying..."])
+def test_ctrl_c_during_deploy_then_the_advised_retry_deploys_and_destroy_says_destroyed(local, tmp_path, marker):
+    """The printed advice after Ctrl-C ("run the same deploy again") works from whatever state
+    the interruption left (at "deploying..." that is REVIEW_IN_PROGRESS, where a retry used to
+    crash in verification and destroy then said "failed: destroyed")."""
     dev = load_scenario(DEV)
 
     def interrupt_once_deploying(line: str) -> None:
-        if "CREATE_IN_PROGRESS" in line or "creating CloudFormation changeset" in line:
+        if marker in line:
             raise KeyboardInterrupt
 
     with pytest.raises(DeployInterrupted) as err:
         deploy_scenario(dev, out_dir=tmp_path, progress=interrupt_once_deploying)
     result = err.value.result
-    assert result.status == "interrupted"
+    assert result.status == "interrupted" and result.interrupted_by == "SIGINT"
     assert "infrakit destroy" in result.cleanup
     assert f"stack status: {result.stack_status or 'not created'}" in result.message  # the state it was left in
-    assert json.loads((tmp_path / "deploy.json").read_text())["status"] == "interrupted"
-    # Whatever state the stack was left in, destroy clears it.
-    destroy_scenario(dev, out_dir=tmp_path, progress=quiet)
+    saved = json.loads((tmp_path / "deploy.json").read_text())
+    assert saved["status"] == "interrupted" and saved.get("stack_status") == result.stack_status and "pid" not in saved
+    assert marker in (tmp_path / "cdk-deploy.log").read_text()  # the log of the interrupted run, not an older one
+
+    again = deploy_scenario(dev, out_dir=tmp_path, progress=quiet)
+    assert again.status == "deployed", again.message
+    assert again.verified["ok"] and check(again, "nat_gateways")["actual"] == 1
+    stacks = local("cloudformation").describe_stacks()["Stacks"]
+    assert [(s["StackName"], s["StackStatus"]) for s in stacks] == [("PaymentApi-dev", "CREATE_COMPLETE")]
+
+    gone = destroy_scenario(dev, out_dir=tmp_path, progress=quiet)
+    assert gone.status == "destroyed", gone.message
     assert local("cloudformation").describe_stacks()["Stacks"] == []
+
+
+EMPTY_TEMPLATE = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+
+
+def stacks_of(local) -> list[tuple[str, str]]:
+    return [(s["StackName"], s["StackStatus"]) for s in local("cloudformation").describe_stacks()["Stacks"]]
+
+
+@pytest.mark.slow
+def test_a_deploy_over_a_review_in_progress_stack_replaces_it_and_says_running_meanwhile(local, tmp_path):
+    """What an interrupted create leaves: a change set for a new stack, never executed. Also:
+    from its first moment the run's deploy.json says "running", never an older "deployed"."""
+    local("cloudformation").create_change_set(StackName="PaymentApi-dev", ChangeSetName="interrupted",
+                                              ChangeSetType="CREATE", TemplateBody=EMPTY_TEMPLATE)
+    assert stacks_of(local) == [("PaymentApi-dev", "REVIEW_IN_PROGRESS")]
+    (tmp_path / "deploy.json").write_text(json.dumps({"stack": "PaymentApi-dev", "status": "deployed"}))
+    seen: list[dict] = []
+
+    def look_at_the_record(line: str) -> None:
+        if line.startswith("  cdk |") and not seen:
+            seen.append(json.loads((tmp_path / "deploy.json").read_text()))
+
+    result = deploy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=look_at_the_record)
+    assert result.status == "deployed", result.message
+    assert result.verified["ok"] and all(c["ok"] for c in result.verified["checks"])
+    assert result.recovered == {"stack_status": "REVIEW_IN_PROGRESS", "action": "deleted the empty stack"}
+    assert stacks_of(local) == [("PaymentApi-dev", "CREATE_COMPLETE")]
+    assert seen[0]["status"] == "running" and seen[0]["pid"] == os.getpid() and seen[0]["started_at"]
+    final = json.loads((tmp_path / "deploy.json").read_text())
+    assert final["status"] == "deployed" and "pid" not in final and final["started_at"] == seen[0]["started_at"]
+
+
+@pytest.mark.slow
+def test_destroy_removes_duplicate_records_of_the_stack_and_says_destroyed(local, tmp_path):
+    """The state two overlapping deploys left on the emulator: an empty REVIEW_IN_PROGRESS
+    record beside a created stack of the same name (moto does not reuse the first)."""
+    cfn = local("cloudformation")
+    cfn.create_change_set(StackName="PaymentApi-dev", ChangeSetName="first", ChangeSetType="CREATE",
+                          TemplateBody=EMPTY_TEMPLATE)
+    second = cfn.create_change_set(StackName="PaymentApi-dev", ChangeSetName="second", ChangeSetType="CREATE",
+                                   TemplateBody=EMPTY_TEMPLATE)
+    cfn.execute_change_set(ChangeSetName=second["Id"])
+    assert sorted(stacks_of(local)) == [("PaymentApi-dev", "CREATE_COMPLETE"), ("PaymentApi-dev", "REVIEW_IN_PROGRESS")]
+    gone = destroy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=quiet)
+    assert gone.status == "destroyed", gone.message
+    assert "destroyed" not in (gone.failure or {}).get("reason", "")
+    assert stacks_of(local) == []
+    assert json.loads((tmp_path / "destroy.json").read_text())["status"] == "destroyed"
 
 
 @pytest.mark.slow

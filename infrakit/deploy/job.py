@@ -223,19 +223,25 @@ def run_job(job: Job, steps: Callable[[Job], None]) -> DeployResult:
     return job.result
 
 
+def stack_lock_path(target: str, region: str, stack: str) -> Path | None:
+    """The lock folder for "this stack on this target" (None for an emulator only this process reaches)."""
+    key = stack_lock_key(target, region, stack)
+    if key is None:
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return paths.cache_dir() / "locks" / f"{stack}-{target}-{digest}"
+
+
 @contextlib.contextmanager
 def _exclusive(job: Job):
     """The run folder, then the stack on its target (when others can reach it), for this job alone."""
     folder_lock = FolderLock(job.run_dir, what=f"infrakit {job.action} into {job.run_dir}")
-    _acquire(folder_lock, f"another infrakit deploy or destroy is writing into {job.run_dir}", "or give another "
-             "--out", written=False)
+    _acquire(folder_lock, f"another infrakit deploy or destroy is writing into {job.run_dir}",
+             "or give another --out", written=False)
     try:
-        key = stack_lock_key(job.target, job.region, job.stack)
         stack_lock = None
-        if key:
-            digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-            stack_lock = FolderLock(paths.cache_dir() / "locks" / f"{job.stack}-{job.target}-{digest}",
-                                    what=f"a deploy or destroy of {job.stack}")
+        if lock_path := stack_lock_path(job.target, job.region, job.stack):
+            stack_lock = FolderLock(lock_path, what=f"a deploy or destroy of {job.stack}")
             where = os.environ.get("AWS_ENDPOINT_URL") if job.target == "local" else f"AWS {job.region}"
             _acquire(stack_lock, f"another infrakit deploy or destroy of {job.stack} on {where} is running",
                      "(two at once leave duplicate or half-made stacks)", written=True, job=job)

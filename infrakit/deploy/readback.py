@@ -19,6 +19,7 @@ from infrakit.deploy.target import Target, reaching
 
 Progress = Callable[[str], None]
 
+SETTLE_POLL_S = 2.0  # how often a stack with an operation under way is looked at again
 REVIEW_IN_PROGRESS = "REVIEW_IN_PROGRESS"  # a change set was created for a new stack and never executed
 # States CloudFormation cannot deploy over; the first two only a destroy (or AWS console) clears.
 STUCK_STATES = {
@@ -73,8 +74,7 @@ def delete_stack_records(tgt: Target, stack_ids: list[str], *, timeout_s: float 
             time.sleep(1)
 
 
-def wait_until_settled(tgt: Target, stack_name: str, *, timeout_s: float, progress: Progress,
-                       poll_s: float = 2.0) -> str | None:
+def wait_until_settled(tgt: Target, stack_name: str, *, timeout_s: float, progress: Progress) -> str | None:
     """Wait while an operation on the stack is under way (an interrupted deploy's, which
     CloudFormation finishes without the CLI); the status it settles in, or the last seen."""
     status = stack_status(tgt, stack_name)
@@ -85,7 +85,7 @@ def wait_until_settled(tgt: Target, stack_name: str, *, timeout_s: float, progre
             progress(f"infrakit: {stack_name} is {status} (an operation started earlier is still running); waiting "
                      f"up to {timeout_s:.0f} s for it to finish")
             told = time.monotonic()
-        time.sleep(poll_s)
+        time.sleep(SETTLE_POLL_S)
         status = stack_status(tgt, stack_name)
     return status
 
