@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from cost_model import resources
-from cost_model.catalog import PriceCatalog, load_price_catalog
+from cost_model.catalog import PriceCatalog, load_price_catalog, tiered_cost
 from cost_model.components import GROUPS, CostComponent
-from infrakit.core.errors import PriceMissingError
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class _PricedComponent:
     component: CostComponent
     usage_type_index: np.ndarray  # per row, into component.usage_types
     catalog_row: np.ndarray  # per row, -1 where the price is missing
-    unit_price_usd: np.ndarray  # per row, NaN where missing
+    unit_price_usd: np.ndarray  # per row, NaN where missing; the blended rate where the row is tiered
     months_active: np.ndarray  # per row, months within the horizon
     active_first_month: np.ndarray  # per row, bool
     applies: np.ndarray  # per row: applies and is active at some point of the horizon
@@ -60,11 +59,26 @@ class PricedBill:
                        for p, gone in zip(self.priced, self.missing[row], strict=True) if gone})
 
     def missing_reason(self, row: int) -> str | None:
-        """Which prices ``row`` lacks, in words; None when all are in the catalog."""
+        """Which prices ``row`` lacks, in words, and what to run; None when all are in the catalog."""
         missing = self.missing_usage_types(row)
         if not missing:
             return None
-        return f"price missing: {PriceMissingError(self.bill['region'].iloc[row], missing)}"
+        return missing_text(self.catalog, str(self.bill["region"].iloc[row]), missing)
+
+    def derived_usage_types(self, row: int) -> list[str]:
+        """Usage types of ``row``'s lines (over the horizon) whose price is a derived row."""
+        return sorted({p.component.usage_types[p.usage_type_index[row]] for p in self.priced
+                       if p.applies[row] and self.catalog.derived[p.catalog_row[row]]})
+
+    def notes(self, row: int = 0) -> list[str]:
+        """What the figures of ``row`` rest on beyond the catalog rows: derived prices, billing
+        assumptions, dates inside the horizon (for the assumptions of every output)."""
+        values = self.bill.iloc[row].to_dict()
+        out = [note for module in resources.ALL if hasattr(module, "notes") for note in module.notes(values)]
+        if derived := self.derived_usage_types(row):
+            out.append(f"the total rests on derived prices ({', '.join(derived)}): figures computed from a published "
+                       f"pricing rule, not captured; see each line's price_source")
+        return out
 
     @functools.cached_property
     def monthly_usd(self) -> np.ndarray:
@@ -141,12 +155,15 @@ class PricedBill:
                 "usage_type": usage_type,
                 "price_source": None,
                 "price_effective_date": None,
+                "price_basis": None,
+                "price_tiers": None,
             }
             if catalog_row >= 0:
                 price = self.catalog.row(catalog_row)
-                line.update(unit_price_usd=float(price["usd_per_unit"]),
-                            monthly_usd=round(quantity * float(price["usd_per_unit"]), 10),
-                            price_source=price["source"], price_effective_date=price["effective_date"])
+                unit = float(p.unit_price_usd[row])
+                line.update(unit_price_usd=unit, monthly_usd=round(quantity * unit, 10),
+                            price_source=_source_text(price), price_effective_date=price["effective_date"],
+                            price_basis=price["basis"], price_tiers=price["tiers"] or None)
             out.append(line)
         return out
 
@@ -164,6 +181,28 @@ class PricedBill:
         if not self.priceable[row]:
             return [{"month": _month_label(first + m), "usd": None} for m in months]
         return [{"month": _month_label(first + m), "usd": float(amounts[m])} for m in months]
+
+
+def _source_text(price: dict) -> str:
+    text = str(price["source"])
+    if price["tiers"]:
+        text += f" [tiers BEGIN:USD per {price['unit']}: {price['tiers']}]"
+    return text
+
+
+def missing_text(catalog: PriceCatalog, region: str, usage_types: list[str]) -> str:
+    """"price missing: ..." naming the region, the usage types, why, and the command that fetches them."""
+    command = f"infrakit prices refresh --region {region}"
+    if not catalog.has_region(region):
+        return (f"price missing: no prices for region {region} (the package ships none for it); run `{command}` "
+                f"to fetch them from the AWS Price List")
+    not_found = catalog.not_found(region)
+    refreshed = [u for u in usage_types if u in not_found]
+    text = f"price missing: no price in the catalog for region {region} and usage type(s) {', '.join(usage_types)}"
+    if refreshed:
+        text += (f"; the last refresh did not find {', '.join(refreshed)} in the Price List "
+                 f"({'; '.join(f'{u}: {not_found[u]}' for u in refreshed)})")
+    return text + f"; run `{command}` to fetch them from the AWS Price List"
 
 
 def _at(value, row: int) -> int:
@@ -201,6 +240,8 @@ def price_bill(bill: pd.DataFrame, catalog: PriceCatalog | None = None) -> Price
             table = catalog.row_index(regions, list(component.usage_types))
             catalog_row = table[region_codes, type_index]
             unit_price = catalog.prices[catalog_row]  # index -1 gathers the trailing NaN
+            if catalog.tiers and catalog.tiered[catalog_row].any():
+                unit_price = _blended(catalog, catalog_row, np.asarray(component.quantity, dtype=float), unit_price)
             start = np.broadcast_to(np.asarray(component.active_from), (n,))
             end = np.broadcast_to(np.asarray(component.active_to), (n,))
             months_active = np.clip(np.minimum(end, horizon) - np.maximum(start, 0), 0, None)
@@ -214,6 +255,21 @@ def price_bill(bill: pd.DataFrame, catalog: PriceCatalog | None = None) -> Price
                 applies=np.asarray(component.applies, dtype=bool) & (months_active > 0),
             ))
     return PricedBill(bill, catalog, priced)
+
+
+def _blended(catalog: PriceCatalog, catalog_row: np.ndarray, quantity: np.ndarray,
+             unit_price: np.ndarray) -> np.ndarray:
+    """Per row, the tiered cost divided by the quantity (the first tier's price at zero), so
+    that quantity x unit price is the tiered cost everywhere a total is summed."""
+    out = unit_price.copy()
+    quantity = np.broadcast_to(quantity, catalog_row.shape)
+    for index in np.unique(catalog_row[catalog.tiered[catalog_row]]):
+        rows = catalog_row == index
+        tiers = catalog.tiers[int(index)]
+        q = quantity[rows]
+        cost = tiered_cost(q, tiers)
+        out[rows] = np.where(q > 0, cost / np.where(q > 0, q, 1.0), tiers[0][1])
+    return out
 
 
 def round_usd(value: float | None) -> float | None:

@@ -4,6 +4,32 @@ requests (Standard storage only) and backup storage beyond the free cluster-size
 import numpy as np
 
 from cost_model.components import HOURS_PER_MONTH, CostComponent, by_category, counts
+from cost_model.price_list.rules import selection
+
+# AmazonRDS offer (price_list_format.md 2.6, 2.7). Aurora MySQL and RDS for PostgreSQL have
+# instances of the same class with the same InstanceUsage:<class> usage type: the engine
+# attribute keeps them out. Aurora is always Single-AZ at the pricing layer. I/O-Optimized
+# instances differ by usage type and by storage "Aurora IO Optimization Mode". Storage rows
+# carry databaseEngine "Aurora PostgreSQL" (older files "Any": taken only when no PostgreSQL
+# row exists).
+_ENGINE = {"databaseEngine": "Aurora PostgreSQL", "deploymentOption": "Single-AZ", "instanceType": "{instance_class}"}
+_STORAGE_ENGINE = {"databaseEngine": ("Aurora PostgreSQL", "Any")}
+PRICE_LIST = (
+    selection("InstanceUsage:{instance_class}", "AmazonRDS", "hours", {"Hrs": 1.0},
+              "Aurora PostgreSQL {instance_class} on-demand hour (Standard)", family="Database Instance",
+              attributes=_ENGINE, exclude={"storage": "Aurora IO Optimization Mode"}),
+    selection("InstanceUsageIOOptimized:{instance_class}", "AmazonRDS", "hours", {"Hrs": 1.0},
+              "Aurora PostgreSQL {instance_class} on-demand hour (I/O-Optimized)", family="Database Instance",
+              attributes={**_ENGINE, "storage": "Aurora IO Optimization Mode"}),
+    selection("Aurora:StorageUsage", "AmazonRDS", "GB-months", {"GB-Mo": 1.0}, "Aurora Standard storage",
+              family="Database Storage", attributes=_STORAGE_ENGINE),
+    selection("Aurora:IO-OptimizedStorageUsage", "AmazonRDS", "GB-months", {"GB-Mo": 1.0},
+              "Aurora I/O-Optimized storage", family="Database Storage", attributes=_STORAGE_ENGINE),
+    selection("Aurora:StorageIOUsage", "AmazonRDS", "1M requests", {"IOs": 1e6},
+              "Aurora Standard I/O requests per million", family="System Operation", attributes=_STORAGE_ENGINE),
+    selection("Aurora:BackupUsage", "AmazonRDS", "GB-months", {"GB-Mo": 1.0},
+              "Aurora backup storage beyond the free amount", family="Storage Snapshot", attributes=_STORAGE_ENGINE),
+)
 
 
 def components(bill):

@@ -2,8 +2,19 @@
 uncompressed size: an upper bound, since AWS bills compressed storage)."""
 
 from cost_model.components import CostComponent, counts
+from cost_model.price_list.rules import selection
 
 DAYS_PER_MONTH = 30.0
+
+# AmazonCloudWatch offer (price_list_format.md 2.11): Standard-class ingestion is family
+# "Data Payload", group "Ingested Logs"; vended logs (VendedLog-Bytes) differ by usage type.
+PRICE_LIST = (
+    selection("DataProcessing-Bytes", "AmazonCloudWatch", "GB", {"GB": 1.0},
+              "CloudWatch Logs ingestion (Standard class)", family="Data Payload",
+              attributes={"group": "Ingested Logs"}),
+    selection("TimedStorage-ByteHrs", "AmazonCloudWatch", "GB-months", {"GB-Mo": 1.0, "GB-month": 1.0},
+              "CloudWatch Logs storage", family="Storage Snapshot"),
+)
 
 
 def components(bill):

@@ -1,6 +1,23 @@
 """NAT gateways: hours and data processed, zonal (per_az, single) and regional."""
 
 from cost_model.components import HOURS_PER_MONTH, CostComponent, counts
+from cost_model.price_list.rules import selection
+
+# AmazonEC2 offer, productFamily "NAT Gateway" (price_list_format.md 2.1, 2.2). The operation
+# tells zonal from regional; the exact usage type keeps out provisioned bandwidth
+# (NatGateway-Prvd-Gbps, -Prvd-Bytes). us-east-1 writes RegionalNatGateway-Hours unprefixed
+# but USE1-RegionalNatGateway-Bytes: both match after prefix stripping.
+PRICE_LIST = (
+    selection("NatGateway-Hours", "AmazonEC2", "hours", {"Hrs": 1.0}, "NAT gateway hour",
+              family="NAT Gateway", attributes={"operation": "NatGateway"}),
+    selection("NatGateway-Bytes", "AmazonEC2", "GB", {"GB": 1.0}, "NAT gateway data processed",
+              family="NAT Gateway", attributes={"operation": "NatGateway"}),
+    selection("RegionalNatGateway-Hours", "AmazonEC2", "hours", {"Hrs": 1.0},
+              "Regional NAT gateway hour; billed for each AZ the gateway is active in",
+              family="NAT Gateway", attributes={"operation": "RegionalNatGateway"}),
+    selection("RegionalNatGateway-Bytes", "AmazonEC2", "GB", {"GB": 1.0}, "Regional NAT gateway data processed",
+              family="NAT Gateway", attributes={"operation": "RegionalNatGateway"}),
+)
 
 
 def components(bill):

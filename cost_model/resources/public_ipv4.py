@@ -2,6 +2,15 @@
 addresses. Infracost and most tools still price these at $0."""
 
 from cost_model.components import HOURS_PER_MONTH, CostComponent, counts
+from cost_model.price_list.rules import selection
+
+# AmazonVPC offer; the product family is empty for these rows, so the group identifies them
+# (price_list_format.md 2.3). IdleAddress rows share the group and the price: the usage type
+# keeps them out.
+PRICE_LIST = (
+    selection("PublicIPv4:InUseAddress", "AmazonVPC", "hours", {"Hrs": 1.0}, "Public IPv4 address hour (in use)",
+              attributes={"group": "VPCPublicIPv4Address"}),
+)
 
 
 def components(bill):

@@ -1,6 +1,17 @@
 """Interface VPC endpoints (nat_strategy none): billed per endpoint per AZ, plus data processed."""
 
 from cost_model.components import HOURS_PER_MONTH, CostComponent, counts
+from cost_model.price_list.rules import selection
+
+# AmazonVPC offer, productFamily VpcEndpoint (price_list_format.md 2.9). Gateway Load Balancer
+# endpoints (VpcEndpoint-GWLBE-*) and resource endpoints share the family: the exact usage
+# type keeps them out. Data processed is tiered (0, 1 PB, 5 PB).
+PRICE_LIST = (
+    selection("VpcEndpoint-Hours", "AmazonVPC", "hours", {"Hrs": 1.0}, "Interface VPC endpoint hour per AZ",
+              family="VpcEndpoint", exclude={"endpointType": "GatewayLoadBalancer"}),
+    selection("VpcEndpoint-Bytes", "AmazonVPC", "GB", {"GB": 1.0}, "Interface VPC endpoint data processed (tiered)",
+              family="VpcEndpoint", exclude={"endpointType": "GatewayLoadBalancer"}, tiered=True),
+)
 
 
 def components(bill):

@@ -1,22 +1,29 @@
 """The dated catalogs that are not prices: Aurora PostgreSQL engine versions and regions.
 
 Plain Python and YAML (no pandas, no aws_cdk) so that both ``cost_model`` and ``infra_lib``
-can read them. The files under ``infrakit/data`` are the offline default; a later live
-refresh writes the same shapes.
+can read them. The files under ``infrakit/data`` are the offline default. ``infrakit engines
+refresh --region R`` writes a dated per-region snapshot (minor statuses from
+``rds.describe_db_engine_versions``, lifecycle dates from ``describe_db_major_engine_versions``)
+into ``catalog_dir()/engines/R/``; ``engine_catalog(R)`` lays the newest one over the shipped
+catalog, and ``EngineCatalog.provenance`` names what it was built from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from infrakit.core.errors import CatalogError
-from infrakit.core.paths import ENGINE_CATALOG_NAME
+from infrakit.core.paths import ENGINE_CATALOG_NAME, catalog_dir
+
+ENGINE_SNAPSHOT_FOLDER = "engines"
 
 
 def _load_yaml(name: str) -> dict[str, Any]:
@@ -66,6 +73,8 @@ class EngineCatalog:
     instance_vcpus: dict[str, int]
     # class -> {major: minimum minor}; a major absent for a class is unverified, not refused.
     instance_min_versions: dict[str, dict[str, str]]
+    # What the catalog was built from: the shipped file, plus a refreshed snapshot if any.
+    provenance: str = ENGINE_CATALOG_NAME
 
     def major_of(self, version: str) -> str:
         return version.split(".")[0]
@@ -143,8 +152,68 @@ class Region:
     availability_zones: tuple[str, ...]
 
 
+def engine_catalog(region: str | None = None) -> EngineCatalog:
+    """The engine catalog: the shipped one, or for ``region`` the newest refreshed snapshot of
+    that region laid over it (same precedence as prices)."""
+    shipped = _shipped_engine_catalog()
+    if region is None:
+        return shipped
+    path = newest_engine_snapshot(region)
+    if path is None:
+        return shipped
+    return _overlaid(str(path), path.stat().st_mtime_ns)
+
+
+def newest_engine_snapshot(region: str) -> Path | None:
+    folder = catalog_dir() / ENGINE_SNAPSHOT_FOLDER / region
+    try:
+        found = sorted(p for p in folder.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
+    except OSError:
+        return None
+    return found[-1] if found else None
+
+
+@functools.lru_cache(maxsize=64)
+def _overlaid(path: str, _mtime: int) -> EngineCatalog:
+    shipped = _shipped_engine_catalog()
+    try:
+        snapshot = json.loads(Path(path).read_text(encoding="utf-8"))
+        minors = dict(shipped.minors)
+        listed = set()
+        for row in snapshot["minors"]:
+            version, status = str(row["version"]), "available" if row["status"] == "available" else "deprecated"
+            listed.add(version)
+            known = minors.get(version)
+            minors[version] = MinorVersion(
+                version=version, major=version.split(".")[0], status=status, lts=known.lts if known else False,
+                source=snapshot["source"], evidence=None if status == "available" else f"API status {row['status']!r}")
+        gone = f"not returned by describe_db_engine_versions(IncludeAll=True) on {snapshot['refreshed_at'][:10]}"
+        for version in set(minors) - listed:
+            minors[version] = replace(minors[version], status="deprecated", source=snapshot["source"], evidence=gone)
+        majors = dict(shipped.majors)
+        for major, dates in (snapshot.get("majors") or {}).items():
+            if major in majors:
+                majors[major] = _major_from_api(majors[major], dates)
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"engine snapshot {path} is malformed ({exc!r}); run `infrakit engines refresh` again "
+                           f"or delete that file to use the shipped catalog") from exc
+    provenance = (f"{ENGINE_CATALOG_NAME} overlaid with {path} ({snapshot['source']}; lifecycle dates: "
+                  f"{snapshot.get('majors_source', 'catalog')})")
+    return replace(shipped, minors=dict(sorted(minors.items(), key=lambda kv: version_key(kv[0]))),
+                   majors=majors, snapshot_date=_date(snapshot["refreshed_at"][:10]), provenance=provenance)
+
+
+def _major_from_api(major: MajorVersion, dates: dict) -> MajorVersion:
+    end_standard = _date(dates.get("end_of_standard_support")) or major.end_of_standard_support
+    end_extended = _date(dates.get("end_of_extended_support")) or major.end_of_extended_support
+    # Charges start the day after end of standard support (AWS extended-support-charges.html).
+    charges = end_standard + dt.timedelta(days=1)
+    return replace(major, end_of_standard_support=end_standard, end_of_extended_support=end_extended,
+                   extended_support_charges_start=charges)
+
+
 @functools.cache
-def engine_catalog() -> EngineCatalog:
+def _shipped_engine_catalog() -> EngineCatalog:
     raw = _load_yaml("aurora_postgresql.yaml")
     try:
         majors = {}

@@ -103,6 +103,28 @@ def _rule_engine_version(row: Mapping[str, Any]) -> str | None:
     return engine_catalog().version_problem(row["engine_version"])
 
 
+def _rule_extended_support_ended(row: Mapping[str, Any]) -> str | None:
+    """A major past its end of RDS Extended Support at the first month priced: AWS no longer runs it."""
+    import datetime as dt
+
+    catalog = engine_catalog(row["region"])
+    major = catalog.majors.get(catalog.major_of(row["engine_version"]))
+    start = dt.date.fromisoformat(str(row["start_date"]))
+    if major is None or start <= major.end_of_extended_support:
+        return None
+    later = [m for m in catalog.majors.values() if m.end_of_standard_support >= start]
+    picks = []
+    for spec in sorted(later, key=lambda m: int(m.major)):
+        available = catalog.available_in_major(spec.major)
+        lts = [m for m in available if m.lts]
+        if available:
+            picks.append((lts[-1] if lts else available[-1]).version)
+    use = f" Use {', '.join(picks)}." if picks else ""
+    return (f"engine_version: Aurora PostgreSQL {row['engine_version']} is past the end of RDS Extended Support for "
+            f"major {major.major} ({major.end_of_extended_support.isoformat()}) at start_date {start.isoformat()}: "
+            f"AWS no longer runs it and upgrades such clusters itself.{use}")
+
+
 def _rule_io_optimized_minimum(row: Mapping[str, Any]) -> str | None:
     if row["storage_type"] != "io_optimized":
         return None
@@ -140,6 +162,8 @@ RULES: tuple[KeyRule, ...] = (
     KeyRule("certificate-source", ("listener_protocol", "domain_name", "hosted_zone_name", "hosted_zone_id",
                                 "certificate_arn", "region"), "deployable", _rule_certificate_source),
     KeyRule("engine-version-creatable", ("engine_version",), "deployable", _rule_engine_version),
+    KeyRule("extended-support-ended", ("engine_version", "start_date", "region"), "deployable",
+            _rule_extended_support_ended),
     KeyRule("instance-class-offered", ("instance_class", "engine_version"), "deployable", _rule_instance_class_offered),
     KeyRule("io-optimized-minimum", ("storage_type", "engine_version"), "deployable", _rule_io_optimized_minimum),
     KeyRule("no-egress-needs-private-ecr", ("nat_strategy", "container_image"), "deployable", _rule_no_egress_image),
