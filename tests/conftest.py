@@ -23,6 +23,13 @@ def _isolated_synth_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("INFRAKIT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "infrakit-cache"))
 
 
+@pytest.fixture(autouse=True)
+def _isolated_catalog_dir(tmp_path_factory, monkeypatch):
+    """Tests never see a user's refreshed price or engine snapshots: each starts from an empty
+    catalog folder (only the shipped catalogs), and a test that refreshes writes there."""
+    monkeypatch.setenv("INFRAKIT_CATALOG_DIR", str(tmp_path_factory.mktemp("catalogs")))
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/golden/*.txt from the current output (review the diff!)")
