@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from infrakit.core.errors import InfrakitError
-from infrakit.core.files import DIR_MODE, output_problem, write_json_atomic
+from infrakit.core.files import DIR_MODE, OutputError, output_problem, write_json_atomic
 from infrakit.deploy import readback, signals
 from infrakit.deploy import target as targets
 from infrakit.deploy.cdk_cli import CliRun, bootstrap_advice, cli_failure, run_cdk
@@ -147,12 +147,25 @@ def synthesize(job: Job):
     with job.phase("synth"):
         try:
             assembly = synth(job.scenario, check_deployable=False, out_dir=folder)
-        except OSError as exc:  # a full disk while copying: no half-copied assembly left behind
+        except (OSError, OutputError) as exc:  # a full disk while copying: no half-copied assembly left
             shutil.rmtree(folder, ignore_errors=True)
-            raise output_problem(getattr(exc, "filename", None) or folder, exc) from None
+            cause = exc if isinstance(exc, OSError) else exc.__context__  # synth may have worded it already
+            if not isinstance(cause, OSError):
+                raise
+            raise output_problem(folder, _first_os_error(cause)) from None
     for path in (folder, *(p for p in folder.rglob("*") if p.is_dir())):
         os.chmod(path, DIR_MODE)  # mkdtemp's 0700 survives copytree; reports are for sharing
     return assembly
+
+
+def _first_os_error(exc: OSError) -> OSError:
+    """``shutil.copytree`` reports every file it could not copy in one ``shutil.Error``; the
+    first one's errno says why (a full disk, a read-only folder)."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        for *_, why in exc.args[0]:
+            if found := re.search(r"\[Errno (\d+)\] ([^:]+)", str(why)):
+                return OSError(int(found[1]), found[2].strip())
+    return exc
 
 
 def gate_with_preflight(job: Job, assembly, report=None) -> None:
