@@ -61,7 +61,7 @@ def _outcome_text(outcome) -> list[str]:
         lines.append(f"  {code} offer version {offer['version']} ({offer['source']})")
     lines += [f"  FAILED: {failure}" for failure in outcome.failures]
     if outcome.missing:
-        lines.append(f"  missing {len(outcome.missing)} item(s) (they price as missing, never $0, unless an older "
+        lines.append(f"  missing {len(outcome.missing)} item(s) (they price as missing, never as zero, unless an older "
                      f"snapshot or the shipped catalog has them):")
         lines += [f"    {key}: {why}" for key, why in sorted(outcome.missing.items())]
     if outcome.not_requested:
