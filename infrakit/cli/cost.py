@@ -1,57 +1,170 @@
-"""`infrakit cost`: price one scenario or a synthesized template, as a table or JSON."""
+"""`infrakit cost`: price one configuration (a scenario, a template or cloud assembly) or compare
+it with a base (``--compare-to``), as a table, JSON or Markdown, with gates.
+
+Exit codes: 0 ok; 1 failed (a price is missing, the configuration is not deployable
+(``valid: false``), it costs more than its ``budget_usd_per_month``, or it is over a gate),
+always after printing everything, with the reasons on stderr; 2 bad input (every problem at
+once, HEAD's and BASE's together, before anything is priced).
+"""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from infrakit.cli.common import EXIT_FAILURE, EXIT_OK
 from infrakit.core.errors import InputError
 from infrakit.core.files import json_text
 
+INPUTS = ("a scenario file, a CloudFormation template or cloud assembly (cdk.out), or a saved "
+          "`infrakit cost --json` output")
+
 
 def add_parsers(sub) -> None:
-    cost = sub.add_parser("cost", help="price one scenario or a synthesized template: a table, or JSON")
-    cost.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?")
-    cost.add_argument("--template", metavar="TEMPLATE.json",
-                      help="price this CloudFormation template (ours or any cdk.out); usage from --scenario")
+    cost = sub.add_parser(
+        "cost", help="price one configuration, or compare it with a base: a table, JSON or Markdown; with gates",
+        description="Prices a scenario, a template or cloud assembly, or compares HEAD with --compare-to BASE "
+                    f"(each {INPUTS}). Exit 1 when a price is missing, the configuration is not deployable, it "
+                    "costs more than its budget_usd_per_month, or it is over a gate; 2 on bad input.")
+    cost.add_argument("scenario", metavar="HEAD", nargs="?",
+                      help=f"what to price: {INPUTS} (a template's usage comes from --scenario)")
+    cost.add_argument("--template", metavar="TEMPLATE.json|CDK_OUT",
+                      help="price this CloudFormation template or cloud assembly (ours or any cdk.out); "
+                           "usage from --scenario")
     cost.add_argument("--scenario", dest="scenario_option", metavar="SCENARIO.yaml",
-                      help="usage, region and horizon for --template (default: the scenario defaults)")
-    cost.add_argument("--region", help="with --template: the region to price in (default: the assembly's, "
-                                       "else the scenario's)")
-    cost.add_argument("--json", action="store_true", help="print the JSON contract instead of a table")
+                      help="usage, region, horizon and budget for a template (default: the scenario defaults)")
+    cost.add_argument("--region", help="for a template: the region to price in (default: the scenario's, "
+                                       "else the assembly's)")
+    cost.add_argument("--stack", metavar="NAME", help="for a cloud assembly holding several stacks: the one to price")
+    cost.add_argument("--compare-to", dest="compare_to", metavar="BASE",
+                      help=f"compare with this base: {INPUTS}")
+    output = cost.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the JSON contract instead of a table")
+    output.add_argument("--markdown", action="store_true", help="print Markdown (for a pull-request comment)")
+    cost.add_argument("--max-monthly-usd", dest="max_monthly_usd", metavar="N",
+                      help="fail (exit 1) when the head's first month costs more than N dollars")
+    cost.add_argument("--max-increase-usd", dest="max_increase_usd", metavar="N",
+                      help="with --compare-to: fail when the monthly cost rises by more than N dollars")
+    cost.add_argument("--max-increase-percent", dest="max_increase_percent", metavar="P",
+                      help="with --compare-to: fail when the monthly cost rises by more than P percent")
     cost.set_defaults(func=cmd_cost)
 
 
-def cmd_cost(args) -> int:
-    from cost_model import cost_scenario, cost_template
-    from cost_model.tables import cost_table
-    from infrakit.core.schema import load_scenario, validate_scenario
+def _collect(problems: list[str], check, *args, **kwargs):
+    """Run one input check; keep its problems and go on, so every problem is reported at once."""
+    try:
+        return check(*args, **kwargs)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
 
-    scenario_path = args.scenario_option or args.scenario
+
+def _inputs(args, problems: list[str]):
+    """(head source, usage scenario path, base source), identified without pricing anything."""
+    from infrakit.verdicts.sources import identify
+
+    usage_path = args.scenario_option
     if args.template:
-        from infrakit.templates import load_template_file, region_from_assembly
-
-        template = load_template_file(args.template)
-        scenario = load_scenario(scenario_path) if scenario_path else validate_scenario(
-            {"name": Path(args.template).stem.removesuffix(".template")})
-        region = args.region or (None if scenario_path else region_from_assembly(args.template))
-        if region:
-            scenario = validate_scenario({**scenario, "region": region})
-        result = cost_template(template, scenario)
-    elif scenario_path:
-        if args.region:
-            raise InputError(["--region goes with --template; for a scenario, set region: in its file."])
-        result = cost_scenario(load_scenario(scenario_path))
+        if args.scenario and args.scenario_option:
+            problems.append(f"give HEAD once: --template {args.template} is HEAD, so {args.scenario} has no role "
+                            f"(--scenario {args.scenario_option} already gives the usage)")
+        usage_path = args.scenario_option or args.scenario  # `cost SCENARIO --template T`: usage for T
+        head = _collect(problems, identify, args.template, flag="--template", stack=args.stack, template_only=True)
+    elif args.scenario:
+        head = _collect(problems, identify, args.scenario, flag="HEAD", stack=args.stack)
+    elif args.scenario_option:
+        head, usage_path = _collect(problems, identify, args.scenario_option, flag="--scenario"), None
     else:
-        raise InputError(["give a scenario file, or --template TEMPLATE.json (optionally with --scenario)."])
-    if args.json:
-        print(json_text(result.to_json()), end="")
+        problems.append("give a scenario file, or --template TEMPLATE.json (optionally with --scenario); "
+                        f"HEAD may be {INPUTS}")
+        head = None
+    base = _collect(problems, identify, args.compare_to, flag="--compare-to", stack=args.stack) \
+        if args.compare_to else None
+    return head, usage_path, base
+
+
+def cmd_cost(args) -> int:
+    from infrakit.verdicts.gates import parse_gates
+
+    problems: list[str] = []
+    head, usage_path, base = _inputs(args, problems)
+    gates, gate_problems = parse_gates(vars(args), has_base=bool(args.compare_to))
+    problems += gate_problems
+    usage = None
+    templates = [s for s in (head, base) if s is not None and s.kind == "template"]
+    if usage_path and (templates or head is None):
+        from infrakit.core.schema import load_scenario
+
+        usage = _collect(problems, load_scenario, usage_path)
+    elif usage_path and head is not None:
+        problems.append(f"--scenario {usage_path} gives the usage for a template, and neither HEAD nor BASE is one; "
+                        f"give the scenario as HEAD instead")
+    identified = head is not None and (base is not None or not args.compare_to)
+    if args.region:
+        if not templates and identified:
+            problems.append("--region goes with a template (--template, or a template as BASE); for a scenario, "
+                            "set region: in its file.")
+        else:
+            from infrakit.preflight import check_region
+
+            _collect(problems, check_region, args.region)
+    if args.stack and not templates and identified:
+        problems.append("--stack goes with a cloud assembly (a cdk.out directory as --template or BASE).")
+    if problems:
+        raise InputError(problems)
+    return _run(args, head, base, usage, gates)
+
+
+def _price(source, usage, region):
+    from infrakit.verdicts.sources import price
+
+    return price(source, usage=usage, region=region)
+
+
+def _run(args, head, base, usage, gates) -> int:
+    from infrakit.report.status import FAILED, OK, Verdict
+    from infrakit.verdicts import gates as gate_mod
+    from infrakit.verdicts import render
+    from infrakit.verdicts.compare import compare
+
+    problems: list[str] = []  # a template the cost model cannot price as one stack is bad input too
+    head_priced = _collect(problems, _price, head, usage, args.region)
+    base_priced = _collect(problems, _price, base, usage, args.region) if base is not None else None
+    if problems:
+        raise InputError(problems)
+    head_cost = head_priced.cost
+    base_cost = None if base_priced is None else base_priced.cost
+    results = gate_mod.evaluate(gates, head_cost, base_cost)
+    reasons = list(head_cost["verdict"]["reasons"]) + [g["message"] for g in results if not g["passed"]]
+    verdict = (Verdict(FAILED, tuple(reasons)) if reasons else Verdict(OK)).to_json()
+    if base_cost is None:
+        document = {**head_cost, "gates": results, "verdict": verdict}
+        if args.markdown:
+            text = render.cost_markdown(head_cost, verdict, results)
+        elif not args.json:
+            text = _single_table(head_priced, verdict, results)
     else:
-        print(cost_table(result), end="")
-    if missing := result.priced.missing_reason(0):  # the table shows what is known; the exit code says the total is not
-        print(f"infrakit cost: error: {missing}", file=sys.stderr)
-        return EXIT_FAILURE
-    return EXIT_OK
+        comparison = compare(base_cost, head_cost)
+        document = {**comparison, "gates": results, "verdict": verdict}
+        if args.markdown:
+            text = render.comparison_markdown(comparison, verdict, results)
+        elif not args.json:
+            text = render.comparison_table(comparison, verdict, results)
+    print(json_text(document) if args.json else text, end="")
+    for reason in verdict["reasons"]:  # after everything is printed: what failed, for the CI log
+        print(f"infrakit cost: failed: {reason}", file=sys.stderr)
+    return EXIT_OK if verdict["status"] == OK else EXIT_FAILURE
 
 
+def _single_table(priced, verdict, gates) -> str:
+    from infrakit.verdicts import render
+
+    if priced.result is None:  # a saved cost JSON: its lines as saved
+        table = render.saved_cost_table(priced.cost)
+    else:
+        from cost_model.tables import cost_table
+
+        table = cost_table(priced.result)
+    budget = priced.cost.get("budget_usd_per_month")
+    if budget is not None:
+        table += f"Budget: {render.money(budget)}/month (budget_usd_per_month)\n"
+    return table + "\n".join(render.status_lines(verdict, gates)) + "\n"
