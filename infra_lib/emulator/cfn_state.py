@@ -42,6 +42,11 @@ def physical_id_of(resource: Any) -> str:
     return str(value) if value is not None else ""
 
 
+def live_stack(backend, name: str) -> Any:
+    """The stack called ``name`` that is not DELETE_COMPLETE, if any (names are unique among them)."""
+    return next((s for s in backend.stacks.values() if s.name == name), None)
+
+
 def find_change_set(backend, name_or_arn: str, stack_name: str | None = None) -> Any:
     """A change set by ARN, or by name within its stack (name or id), newest first.
 
@@ -54,6 +59,24 @@ def find_change_set(backend, name_or_arn: str, stack_name: str | None = None) ->
              and cs.stack_id in backend.stacks
              and stack_name in (None, cs.stack_id, backend.stacks[cs.stack_id].name)]
     return max(found, key=lambda cs: cs.creation_time) if found else None
+
+
+def add_change_set(backend, stack, *, change_set_name: str, template: str, parameters, description,
+                   change_set_type: str, notification_arns=None, tags=None, role_arn=None) -> tuple[str, str]:
+    """A change set on an existing stack, as moto builds one (for a CREATE on a stack still in
+    REVIEW_IN_PROGRESS, which AWS attaches to that stack instead of creating a second)."""
+    from moto.cloudformation.utils import generate_changeset_id, validate_create_change_set
+
+    validate_create_change_set(change_set_name)
+    change_set_id = generate_changeset_id(change_set_name, backend.region_name, backend.account_id)
+    change_set = _cfn().ChangeSet(
+        change_set_type=change_set_type, change_set_id=change_set_id, change_set_name=change_set_name,
+        stack=stack, template=template, parameters=parameters, description=description,
+        notification_arns=notification_arns, tags=tags, role_arn=role_arn)
+    change_set.status = "CREATE_COMPLETE"
+    change_set.execution_status = "AVAILABLE"
+    backend.change_sets[change_set_id] = change_set
+    return change_set_id, stack.stack_id
 
 
 def failed_ids(exc: BaseException) -> str:
@@ -87,10 +110,20 @@ def roll_back_create(stack, exc: BaseException) -> None:
 
 
 def roll_back_update(stack, exc: BaseException, previous_template: str, previous_dict: dict) -> None:
-    """What CloudFormation does when a resource fails to update: the previous template again."""
+    """What CloudFormation does when a resource fails to update: the previous template again.
+
+    The resource that failed never changed, so the rollback leaves it alone (moto would try the
+    same update again and fail the rollback: UPDATE_ROLLBACK_FAILED, a stack AWS leaves stuck).
+    """
     stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
     stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS",
                            f"The following resource(s) failed to update: [{failed_ids(exc)}]. ")
+    previous_resources = (previous_dict or {}).get("Resources") or {}
+    resource_map = stack.resource_map
+    if isinstance(exc, ResourceFailed) and exc.logical_id in previous_resources \
+            and exc.logical_id in resource_map._resource_json_map:
+        resource_map._resource_json_map = {**resource_map._resource_json_map,
+                                           exc.logical_id: previous_resources[exc.logical_id]}
     try:
         stack.resource_map.update(previous_dict, stack.parameters)
     except Exception as rollback_exc:  # noqa: BLE001

@@ -96,7 +96,7 @@ def delete_log_group(resource: Any, account_id: str, region_name: str) -> None:
 def delete_db_subnet_group(resource: Any, account_id: str, region_name: str) -> None:
     from moto.rds.models import rds_backends
 
-    rds_backends[account_id][region_name].delete_db_subnet_group(resource.subnet_name)
+    rds_backends[account_id][region_name].delete_subnet_group(resource.name)
 
 
 DELETERS: dict[str, Callable[[Any, str, str], None]] = {

@@ -14,11 +14,13 @@ What they do:
   events per resource; a resource that fails fails the stack (``ResourceFailed``) instead of being
   skipped or dropped; deletes for types moto cannot delete (``deleters``).
 - ``create_stack`` / ``create_change_set``: a type the emulator cannot create fails the call,
-  naming it.
+  naming it; a stack name is unique among stacks that are not DELETE_COMPLETE.
 - ``describe_change_set`` / ``delete_change_set`` (backend and responses): scoped to the stack,
   as AWS scopes change-set names.
 - ``execute_change_set`` / ``create_resources``: a failed resource rolls the stack back
   (ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE), never a 500.
+- ``get_stack_from_s3_url``: a TemplateURL on 127.0.0.1 (or any loopback address) is read
+  path-style, as on localhost.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
+import ipaddress
+import threading
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from infra_lib.emulator import cfn_state
 from infra_lib.emulator.common import NO_OP_TYPES, MotoVersionError, ResourceFailed, is_not_found, reason
@@ -41,6 +46,8 @@ RESPONSE = "moto.cloudformation.responses:CloudFormationResponse"
 
 _ORIGINALS: dict[tuple[str, str], Any] = {}
 _APPLIED = False
+# Held while a stack name is checked and taken: moto's server answers requests in threads.
+_STACK_NAMES = threading.RLock()
 
 
 # --------------------------------------------------------------------------- the version gate
@@ -187,12 +194,32 @@ def _check_types(template_body: str | None) -> None:
 
 def create_stack(self, name, template, *args, **kwargs):
     _check_types(template)
-    return original(BACKEND, "create_stack")(self, name, template, *args, **kwargs)
+    with _STACK_NAMES:  # moto's own check (AlreadyExistsException) and the insert, as one step
+        return original(BACKEND, "create_stack")(self, name, template, *args, **kwargs)
 
 
-def create_change_set(self, stack_name, change_set_name, template, *args, **kwargs):
+def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type,
+                      notification_arns=None, tags=None, role_arn=None):
+    """A CREATE change set for a name a live stack has fails (AWS's ValidationError), except for a
+    stack still in REVIEW_IN_PROGRESS, which gets the change set: one stack per name, always."""
+    from moto.cloudformation.exceptions import ValidationError
+
     _check_types(template)
-    return original(BACKEND, "create_change_set")(self, stack_name, change_set_name, template, *args, **kwargs)
+    with _STACK_NAMES:
+        live = cfn_state.live_stack(self, stack_name)
+        if change_set_type == "CREATE" and live is not None:
+            if live.status != "REVIEW_IN_PROGRESS":
+                raise ValidationError(message=f"Stack [{stack_name}] already exists and cannot be created again "
+                                              f"with the changeSet [{change_set_name}].")
+            return cfn_state.add_change_set(
+                self, live, change_set_name=change_set_name, template=template, parameters=parameters,
+                description=description, change_set_type="CREATE", notification_arns=notification_arns,
+                tags=tags, role_arn=role_arn)
+        if change_set_type == "UPDATE" and live is not None and live.status == "REVIEW_IN_PROGRESS":
+            raise ValidationError(message=f"Stack [{stack_name}] does not exist")  # never created: AWS's words
+        return original(BACKEND, "create_change_set")(
+            self, stack_name, change_set_name, template, parameters, description, change_set_type,
+            notification_arns=notification_arns, tags=tags, role_arn=role_arn)
 
 
 @functools.cache
@@ -273,6 +300,36 @@ def create_resources(self):
         cfn_state.roll_back_create(self, exc)
 
 
+# --------------------------------------------------------------------------- template URLs
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def get_stack_from_s3_url(template_url: str, account_id: str, partition: str) -> str:
+    """moto reads a TemplateURL path-style (bucket in the path) only when the URL contains
+    "localhost", so ``http://127.0.0.1:PORT/bucket/key`` looked for bucket "127". Any loopback
+    host is read path-style here, and ``bucket.localhost`` virtual-host style."""
+    from moto.cloudformation.utils import get_stack_from_s3_url as moto_reader
+    from moto.s3.models import s3_backends
+
+    parts = urlparse(template_url)
+    host = (parts.hostname or "").lower()
+    path = unquote(parts.path).lstrip("/")
+    if host.endswith(".localhost"):
+        bucket, key = host[: -len(".localhost")], path
+    elif _is_loopback(host) and "/" in path:
+        bucket, key = path.split("/", 1)
+    else:
+        return moto_reader(template_url, account_id=account_id, partition=partition)
+    return s3_backends[account_id][partition].get_object(bucket, key).value.decode("utf-8")
+
+
 # --------------------------------------------------------------------------- the list, applied in one place
 
 PATCHES: list[tuple[str, str, Any]] = [
@@ -288,6 +345,8 @@ PATCHES: list[tuple[str, str, Any]] = [
     (RESPONSE, "describe_change_set", describe_change_set_response),
     (RESPONSE, "delete_change_set", delete_change_set_response),
     (STACK, "create_resources", create_resources),
+    ("moto.cloudformation.responses", "get_stack_from_s3_url", get_stack_from_s3_url),
+    ("moto.cloudformation.models", "get_stack_from_s3_url", get_stack_from_s3_url),
 ]
 
 

@@ -12,9 +12,8 @@ from infra_lib.emulator.common import DEFAULT_ACCOUNT_ID, DUMMY_CREDENTIALS, Emu
 class Emulator:
     """moto's server on ``host`` (127.0.0.1), started by ``start()`` and stopped by ``stop()``.
 
-    ``endpoint_url`` uses ``localhost``: moto's CloudFormation only reads a ``TemplateURL``
-    path-style (bucket in the path) when the URL says localhost, and the CDK CLI builds the
-    template URL from the endpoint.
+    ``endpoint_url`` uses ``localhost``, which every client resolves to the loopback address the
+    server listens on; TemplateURLs naming 127.0.0.1 instead work too (``moto_patches``).
     """
 
     def __init__(self, *, port: int = 0, host: str = "127.0.0.1", quiet: bool = True):

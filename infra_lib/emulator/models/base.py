@@ -87,3 +87,9 @@ class KitModel(Registered, CloudFormationModel):
     def delete(self, account_id: str, region_name: str) -> None:
         self.delete_resource(self.physical_resource_id, account_id, region_name)
 
+
+def stack_name_of(kwargs: dict[str, Any]) -> str:
+    """The stack's name from the ``StackId`` moto passes to ``create_from_cloudformation_json``."""
+    stack_id = str(kwargs.get("StackId") or "")
+    parts = stack_id.split(":stack/", 1)
+    return parts[1].split("/", 1)[0] if len(parts) == 2 else stack_id
