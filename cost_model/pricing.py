@@ -240,8 +240,10 @@ def price_bill(bill: pd.DataFrame, catalog: PriceCatalog | None = None) -> Price
             table = catalog.row_index(regions, list(component.usage_types))
             catalog_row = table[region_codes, type_index]
             unit_price = catalog.prices[catalog_row]  # index -1 gathers the trailing NaN
-            if catalog.tiers and catalog.tiered[catalog_row].any():
-                unit_price = _blended(catalog, catalog_row, np.asarray(component.quantity, dtype=float), unit_price)
+            tiered = [int(i) for i in np.unique(table) if i >= 0 and catalog.tiered[i]] if catalog.tiers else []
+            if tiered:
+                unit_price = _blended(catalog, tiered, catalog_row, np.asarray(component.quantity, dtype=float),
+                                      unit_price)
             start = np.broadcast_to(np.asarray(component.active_from), (n,))
             end = np.broadcast_to(np.asarray(component.active_to), (n,))
             months_active = np.clip(np.minimum(end, horizon) - np.maximum(start, 0), 0, None)
@@ -257,15 +259,21 @@ def price_bill(bill: pd.DataFrame, catalog: PriceCatalog | None = None) -> Price
     return PricedBill(bill, catalog, priced)
 
 
-def _blended(catalog: PriceCatalog, catalog_row: np.ndarray, quantity: np.ndarray,
+def _blended(catalog: PriceCatalog, tiered: list[int], catalog_row: np.ndarray, quantity: np.ndarray,
              unit_price: np.ndarray) -> np.ndarray:
     """Per row, the tiered cost divided by the quantity (the first tier's price at zero), so
-    that quantity x unit price is the tiered cost everywhere a total is summed."""
-    out = unit_price.copy()
+    that quantity x unit price is the tiered cost everywhere a total is summed. Only rows past
+    the first tier are computed: the catalog price already is the first tier's."""
+    out = unit_price
     quantity = np.broadcast_to(quantity, catalog_row.shape)
-    for index in np.unique(catalog_row[catalog.tiered[catalog_row]]):
+    for index in tiered:
+        tiers = catalog.tiers[index]
+        first_end = tiers[1][0]
         rows = catalog_row == index
-        tiers = catalog.tiers[int(index)]
+        if tiers[0][1] > 0 and not (rows & (quantity > first_end)).any():
+            continue
+        if out is unit_price:
+            out = unit_price.copy()
         q = quantity[rows]
         cost = tiered_cost(q, tiers)
         out[rows] = np.where(q > 0, cost / np.where(q > 0, q, 1.0), tiers[0][1])
