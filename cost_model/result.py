@@ -52,8 +52,10 @@ class ScenarioCost:
             "valid": self.valid,
             "problems": self.problems,
             "availability": self.availability,
-            "assumptions": assumptions(self.scenario),
-            "price_catalog": {"path": catalog.path, "effective_dates": list(catalog.date_range)},
+            "assumptions": {**assumptions(self.scenario), "pricing": self.priced.notes(0)},
+            "price_catalog": {"path": catalog.path, "effective_dates": list(catalog.date_range),
+                              "snapshots": [dict(s) for s in catalog.snapshots
+                                            if s.get("region") == self.scenario["region"]]},
         }
 
 

@@ -52,8 +52,8 @@ class PriceMissingError(InfrakitError, LookupError):
     def __str__(self) -> str:
         return (
             f"no price in the catalog for region {self.region} and usage type(s) "
-            f"{', '.join(self.usage_types)}; add sourced rows to cost_model/data/prices.csv "
-            f"or choose a region whose prices are complete"
+            f"{', '.join(self.usage_types)}; run `infrakit prices refresh --region {self.region}` "
+            f"(AWS's Price List), or choose a region whose prices are complete"
         )
 
     def __reduce__(self):

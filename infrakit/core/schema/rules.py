@@ -100,7 +100,7 @@ def _rule_certificate_source(row: Mapping[str, Any]) -> str | None:
 
 
 def _rule_engine_version(row: Mapping[str, Any]) -> str | None:
-    return engine_catalog().version_problem(row["engine_version"])
+    return engine_catalog(row["region"]).version_problem(row["engine_version"])
 
 
 def _rule_extended_support_ended(row: Mapping[str, Any]) -> str | None:
@@ -128,7 +128,7 @@ def _rule_extended_support_ended(row: Mapping[str, Any]) -> str | None:
 def _rule_io_optimized_minimum(row: Mapping[str, Any]) -> str | None:
     if row["storage_type"] != "io_optimized":
         return None
-    catalog = engine_catalog()
+    catalog = engine_catalog(row["region"])
     major = catalog.majors.get(catalog.major_of(row["engine_version"]))
     if major is None:
         return None  # the engine-version rule reports it
@@ -143,7 +143,7 @@ def _rule_io_optimized_minimum(row: Mapping[str, Any]) -> str | None:
 
 
 def _rule_instance_class_offered(row: Mapping[str, Any]) -> str | None:
-    return engine_catalog().instance_class_problem(row["instance_class"], row["engine_version"])
+    return engine_catalog(row["region"]).instance_class_problem(row["instance_class"], row["engine_version"])
 
 
 def _rule_no_egress_image(row: Mapping[str, Any]) -> str | None:
@@ -161,11 +161,11 @@ RULES: tuple[KeyRule, ...] = (
     KeyRule("reserved-domain", ("domain_name",), "deployable", _rule_reserved_domain),
     KeyRule("certificate-source", ("listener_protocol", "domain_name", "hosted_zone_name", "hosted_zone_id",
                                 "certificate_arn", "region"), "deployable", _rule_certificate_source),
-    KeyRule("engine-version-creatable", ("engine_version",), "deployable", _rule_engine_version),
+    KeyRule("engine-version-creatable", ("engine_version", "region"), "deployable", _rule_engine_version),
     KeyRule("extended-support-ended", ("engine_version", "start_date", "region"), "deployable",
             _rule_extended_support_ended),
-    KeyRule("instance-class-offered", ("instance_class", "engine_version"), "deployable", _rule_instance_class_offered),
-    KeyRule("io-optimized-minimum", ("storage_type", "engine_version"), "deployable", _rule_io_optimized_minimum),
+    KeyRule("instance-class-offered", ("instance_class", "engine_version", "region"), "deployable", _rule_instance_class_offered),
+    KeyRule("io-optimized-minimum", ("storage_type", "engine_version", "region"), "deployable", _rule_io_optimized_minimum),
     KeyRule("no-egress-needs-private-ecr", ("nat_strategy", "container_image"), "deployable", _rule_no_egress_image),
 )
 
