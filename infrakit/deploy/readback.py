@@ -49,8 +49,7 @@ def stack_status(tgt: Target, stack_name: str) -> str | None:
 
 
 def stacks_named(tgt: Target, stack_name: str) -> list[dict[str, Any]]:
-    """Every live stack record with this name: one on AWS; on the emulator, an interrupted or
-    concurrent create can leave several (moto does not reuse a REVIEW_IN_PROGRESS stack)."""
+    """Every live stack record with this name, with its id (to delete an empty one by id)."""
     if tgt.name == "aws":
         status = stack_status(tgt, stack_name)
         return [] if status is None else [{"StackName": stack_name, "StackId": stack_name, "StackStatus": status}]

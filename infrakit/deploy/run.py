@@ -206,8 +206,9 @@ def open_job_target(job: Job, *, assets_bucket: bool) -> Target:
 
 def recover_stack(job: Job, tgt: Target) -> None:
     """Deal with what an earlier run left: an emulator's empty REVIEW_IN_PROGRESS record (an
-    interrupted create; moto would add a second stack beside it), an operation still under way
-    (waited for), or a state CloudFormation cannot deploy over (reported, with what to do)."""
+    interrupted create; moto 5.2.5 unpatched added a second stack beside it), an operation still
+    under way (waited for), or a state CloudFormation cannot deploy over (reported, with what
+    to do)."""
     records = readback.stacks_named(tgt, job.stack)
     empty = [r for r in records if r["StackStatus"] == readback.REVIEW_IN_PROGRESS and tgt.name == "local"]
     if empty:
@@ -217,10 +218,6 @@ def recover_stack(job: Job, tgt: Target) -> None:
             readback.delete_stack_records(tgt, [r["StackId"] for r in empty])
         job.result.recovered = {"stack_status": readback.REVIEW_IN_PROGRESS, "action": "deleted the empty stack"}
         records = [r for r in records if r not in empty]
-    if len(records) > 1:
-        job.fail(f"{tgt.where} holds {len(records)} stacks named {job.stack} (left by runs that overlapped before "
-                 f"runs took turns); run `infrakit destroy` for this scenario to remove them all, then deploy again.",
-                 kind="stack_state")
     status = records[0]["StackStatus"] if records else None
     if readback.is_in_progress(status):
         with job.phase("recover"):
@@ -330,15 +327,9 @@ def finish_if_absent(job: Job, tgt: Target) -> None:
 
 
 def record_destroy(job: Job, tgt: Target, run: CliRun) -> None:
-    """Destroyed once the target holds no stack of that name; the emulator's duplicate
-    records of it (runs that overlapped before runs took turns) are deleted too."""
-    left = readback.stacks_named(tgt, job.stack)
-    if left and tgt.name == "local":
-        readback.delete_stack_records(tgt, [r["StackId"] for r in left])
-        left = readback.stacks_named(tgt, job.stack)
-    if not left:
-        job.result.stack_status = None
+    """Destroyed once the target holds no stack of that name (the CLI's own words are not enough)."""
+    job.result.stack_status = readback.stack_status(tgt, job.stack)
+    if job.result.stack_status is None:
         job.finish(DESTROYED, f"{job.stack} deleted from {job.target}")
-    job.result.stack_status = left[0]["StackStatus"]
     job.fail(f"the CDK CLI finished, but {job.stack} is still on {tgt.where} in status {job.result.stack_status}; "
              f"run the destroy again, or look at the stack's events.", kind="stack_state")
