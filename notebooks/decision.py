@@ -76,7 +76,7 @@ scenario, options = params.parameters_from_namespace(globals())
 out = results.results_dir(results_dir, globals())
 clock = views.Stopwatch()
 
-# %%
+# %% tags=["report-summary"]
 study = trade_offs.study(scenario)
 chosen = decision.choose(study, options)
 clock.lap("sweep")

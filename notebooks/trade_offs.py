@@ -70,19 +70,19 @@ fail_on: str = "failed"  # Which run status makes the decision notebook raise at
 results_dir: str = ""  # Folder for the results JSON and Parquet (empty: beside the executed notebook when papermill runs with --inject-output-path, else the working directory); the runner sets it.
 
 # %% tags=["report-skip"]
-from infrakit.report import charts, params, results, trade_offs, views
+from infrakit.report import charts, params, results, sensitivity, trade_offs, views
 
 scenario, options = params.parameters_from_namespace(globals())
 out = results.results_dir(results_dir, globals())
 clock = views.Stopwatch()
 
-# %%
+# %% tags=["report-summary"]
 study = trade_offs.study(scenario)
 clock.lap("sweep")
 views.recommendation(study)
 
 # %% [markdown]
-# ## Cheapest configurations
+# ## Cheapest configurations that meet the constraints
 
 # %%
 views.cheapest(study)
@@ -116,18 +116,37 @@ charts.engine_timeline_chart(timeline, start_date=scenario["start_date"], horizo
 # ## NAT cost as traffic grows
 
 # %%
-curves = trade_offs.traffic_curves(study.config(study.base_id))
+curves = trade_offs.traffic_curves(study.config(study.decided_id(options.decide)))
 charts.traffic_chart(curves)
 
 # %%
 views.crossovers(curves)
 
 # %% [markdown]
-# ## Assumptions and catalogs
+# ## Usage and assumptions
 
 # %%
 clock.lap("charts")
-views.assumptions_and_catalogs(study)
+views.inputs(study)
+
+# %% [markdown]
+# ## Sensitivity
+#
+# Each usage key and assumption moved alone, the decided configuration priced again and the
+# whole study re-run to see whether the recommendation changes; then the break-evens.
+
+# %%
+sens = sensitivity.analyse(study, study.decided_id(options.decide), spread=options.sensitivity_percent / 100,
+                           curves=curves)
+clock.lap("sensitivity")
+charts.tornado_chart(sens)
+
+# %%
+views.sensitivity(sens)
+
+# %%
+views.break_evens(sens)
 
 # %% tags=["report-skip"]
-results.write_results(out, "trade_offs", results.trade_offs_summary(study, curves, clock.laps), study.table)
+results.write_results(out, "trade_offs", results.trade_offs_summary(study, curves, clock.laps, sensitivity=sens),
+                      study.table)

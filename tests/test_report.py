@@ -160,11 +160,28 @@ def test_traffic_crossover_is_where_the_cost_model_says_layouts_cost_the_same():
     assert total(row["cheaper_above"], gb * 2) < total(row["cheaper_below"], gb * 2)
 
 
-def test_per_az_never_undercuts_single_at_any_traffic():
-    base = validate_scenario({"name": "t", "start_date": "2026-12-01", "az_count": 3})
+@pytest.mark.parametrize("az_count", [2, 3])
+def test_traffic_range_holds_the_per_az_vs_single_crossover(az_count):
+    """A NAT per AZ saves the cross-AZ hops a single NAT needs: above some traffic it is cheaper.
+    The chart's range reaches past that point (it used to stop at 2,000 GB, before it)."""
+    base = validate_scenario({"name": "t", "start_date": "2026-12-01", "az_count": az_count})
     curves = trade_offs.traffic_curves(base)
-    assert (curves.egress_usd["per_az"] > curves.egress_usd["single"]).all()
-    assert not any({"per_az", "single"} == {r.cheaper_below, r.cheaper_above} for r in curves.crossovers.itertuples())
+    pair = curves.crossovers[(curves.crossovers["cheaper_below"] == "single")
+                             & (curves.crossovers["cheaper_above"] == "per_az")]
+    assert len(pair) == 1
+    gb = float(pair["traffic_gb_per_month"].iloc[0])
+    assert gb < curves.traffic_gb.max() and gb > 2000
+
+    def total(strategy, traffic):
+        return cost_scenario(validate_scenario({**base, "nat_strategy": strategy,
+                                                "nat_data_gb_per_month": traffic})).monthly_usd
+
+    assert total("single", gb) == pytest.approx(total("per_az", gb), abs=0.02)
+    assert total("single", gb * 0.9) < total("per_az", gb * 0.9)
+    assert total("per_az", gb * 1.1) < total("single", gb * 1.1)
+    # Every crossover the coarse probe finds up to 1 PB a month is inside the drawn range.
+    probe = trade_offs.traffic_curves(base, max_traffic_gb=trade_offs.CROSSOVER_PROBE_MAX_GB, points=401)
+    assert (probe.crossovers["traffic_gb_per_month"] < curves.traffic_gb.max()).all()
 
 
 def test_engine_timeline_costs_each_version_with_the_recommended_keys(seed_model_study):
@@ -194,8 +211,21 @@ def test_charts_are_png_with_words_for_readers(seed_model_study):
         assert markup.count("<img ") == 1 and 'src="data:image/png;base64,' in markup
     rec = study.row(study.recommended)
     assert f"${rec['monthly_usd']:,.0f}" in made[1].alt  # the recommendation's cost, in words
-    # us-east-1 lacks the regional NAT data price: the bar is absent, and the page says why.
-    assert "price missing" in made[0].alt and "regional NAT" in made[0].caption
+    for chart in made:  # a reader can read it: no text drawn over another
+        assert charts.text_collisions(chart.figure) == [], chart.name
+
+
+def test_a_missing_price_has_no_bar_and_the_caption_says_which():
+    """Whichever prices the catalog lacks (it changes): every bar without a price is named."""
+    study = trade_offs.study(validate_scenario({"name": "f", "region": "eu-central-1", "start_date": "2026-12-01"}))
+    chart = charts.stacked_cost_chart(study)
+    ids = charts.layout_options(study)
+    missing = [i for i in ids if np.isnan(study.row(i)["monthly_usd"])]
+    assert missing, "eu-central-1 is expected to lack some price"
+    for config_id in ids:
+        named = trade_offs.describe(study.config(config_id)) in chart.caption
+        assert named == (config_id in missing)
+    assert "price missing" in chart.alt
 
 
 def test_report_page_is_self_contained(seed_model_study, tmp_path):
@@ -335,9 +365,15 @@ def test_results_go_beside_the_notebook_or_out_of_the_source_tree(tmp_path, monk
     assert results.results_dir(str(tmp_path / "given")) == tmp_path / "given"
     injected = {"PAPERMILL_OUTPUT_PATH": str(tmp_path / "runs" / "out.ipynb")}
     assert results.results_dir("", injected) == tmp_path / "runs"
-    monkeypatch.chdir(tmp_path)
-    assert results.results_dir("", {}) == tmp_path
-    monkeypatch.chdir(results.NOTEBOOK_DIR)  # Jupyter started in notebooks/
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)  # no output path known: never the working directory
+    assert results.results_dir("", {}) == ROOT / "reports" / "interactive"
+    monkeypatch.chdir(ROOT)  # run from the repository root: not into the checkout either
+    assert results.results_dir("", {}) == ROOT / "reports" / "interactive"
+    # Jupyter names the notebook it runs: beside it, unless it is in the checkout.
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "mine" / "copy.ipynb"))
+    assert results.results_dir("", {}) == tmp_path / "mine"
+    monkeypatch.setenv("JPY_SESSION_NAME", str(ROOT / "notebooks" / "trade_offs.ipynb"))
     assert results.results_dir("", {}) == ROOT / "reports" / "interactive"
 
 

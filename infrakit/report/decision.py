@@ -26,7 +26,7 @@ from cost_model import cost_scenario, cost_template
 from cost_model.pricing import round_usd
 from infrakit.core.errors import InfrakitError
 from infrakit.core.schema import deployability_problems
-from infrakit.report.display import Table, money
+from infrakit.report.display import Table, money, no_math
 from infrakit.report.params import ReportOptions
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, describe
 
@@ -58,7 +58,7 @@ class Step:
             if len(self.table) > 12:  # long lists fold away; <details> needs no script
                 table = f"<details><summary>{len(self.table)} rows</summary>{table}</details>"
             body += table
-        return body + "</div>"
+        return no_math(body + "</div>")
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,11 @@ def preflight(scenario: dict[str, Any], synth_result) -> tuple[Any, Step]:
                           f"Preflight is not available yet in this build of the kit ({exc}).",
                           duration_s=time.perf_counter() - start)
     report = preflight_scenario(scenario, synth_result=synth_result)
-    findings = pd.DataFrame([f.to_json() for f in report.findings],
+    # Findings the kit suppresses on its own stack, by design and with a reason, stay out of
+    # the table (the report's appendix counts and explains them); everything else is shown.
+    shown = [f for f in report.findings if not f.suppressed]
+    suppressed = len(report.findings) - len(shown)
+    findings = pd.DataFrame([f.to_json() for f in shown],
                             columns=["severity", "rule_id", "resource", "message", "fix", "source"])
     if len(findings):
         rank = {"error": 0, "warning": 1, "info": 2}
@@ -126,7 +130,8 @@ def preflight(scenario: dict[str, Any], synth_result) -> tuple[Any, Step]:
     errors = [f.rule_id for f in report.errors]
     headline = ("Passed: no error-severity finding" if report.passed else
                 f"Failed: {len(errors)} error(s) ({', '.join(dict.fromkeys(errors))})")
-    headline += f"; {len(report.findings)} finding(s) in all."
+    headline += f"; {len(report.warnings)} warning(s), {len(shown) - len(errors) - len(report.warnings)} note(s)"
+    headline += f"; {suppressed} by-design finding(s) suppressed (see the appendix)." if suppressed else "."
     return report, Step("preflight", "ok" if report.passed else "failed", headline,
                         {"passed": report.passed, "errors": errors, "report": report.to_json()},
                         time.perf_counter() - start, findings)

@@ -15,12 +15,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from infrakit.core.text import strip_ansi
-from infrakit.report.display import hours, money
+from infrakit.core.text import signed_money, strip_ansi
+from infrakit.report.display import NO_MATH, hours, money
+from infrakit.report.page_summary import deploy_verdict, preflight_verdict, status_badge, summary_section
+from infrakit.report.status import STATUSES, run_verdict
+
+__all__ = ["deploy_verdict", "failure_page", "hours", "index_page", "load_json", "money", "notebook_body", "page",
+           "preflight_verdict", "report_page"]
 
 # Cells the report never shows: set-up cells, the parameter cells (the appendix lists the
-# parameters instead) and papermill's error banners (a failed run gets a failure page).
-HIDDEN_CELL_TAGS = {"report-skip", "parameters", "injected-parameters", "papermill-error-cell-tag"}
+# parameters instead), papermill's error banners (a failed run gets a failure page) and the
+# notebooks' own summaries, which the page's summary says once for both notebooks.
+HIDDEN_CELL_TAGS = {"report-skip", "report-summary", "parameters", "injected-parameters", "papermill-error-cell-tag"}
 
 CSS = """
 :root { --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --soft:#f6f8fa; --ok:#1a7f37; --bad:#cf222e;
@@ -29,44 +35,62 @@ CSS = """
 body { font: 15px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
        margin: 0; background: #fff; }
 main { max-width: 1040px; margin: 0 auto; padding: 24px 28px 64px; }
-h1 { font-size: 26px; margin: 8px 0 4px; } h2 { font-size: 20px; margin: 36px 0 8px; border-bottom: 1px solid var(--line);
-     padding-bottom: 4px; } h3 { font-size: 16px; margin: 20px 0 6px; }
+h1 { font-size: 26px; margin: 8px 0 4px; overflow-wrap: anywhere; }
+h2 { font-size: 20px; margin: 36px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 20px 0 6px; }
+p, li, dd, figcaption, .caption { overflow-wrap: anywhere; }
 .meta { color: var(--muted); font-size: 13px; margin: 0 0 16px; }
 a { color: var(--info); }
+code { overflow-wrap: anywhere; }
 .badge { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px;
-         border: 1px solid currentColor; vertical-align: 1px; }
-.badge-ok, .badge-passed { color: var(--ok); } .badge-failed { color: var(--bad); } .badge-caught { color: var(--warn); }
-.badge-skipped, .badge-unavailable { color: var(--muted); }
+         border: 1px solid currentColor; vertical-align: 1px; white-space: nowrap; }
+.badge-ok, .badge-passed { color: var(--ok); } .badge-failed { color: var(--bad); }
+.badge-caught, .badge-attention { color: var(--warn); }
+.badge-skipped, .badge-unavailable, .badge-interrupted { color: var(--muted); }
 .summary { border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; background: var(--soft); }
-.summary .choice { font-size: 17px; margin: 0 0 6px; }
+.summary h3 { font-size: 14px; margin: 14px 0 4px; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
+.summary .choice { font-size: 17px; margin: 10px 0 6px; }
+.summary p { margin: 4px 0; }
+.status { border-left: 4px solid var(--ok); background: #fff; padding: 6px 12px; border-radius: 4px; }
+.status p { margin: 0; font-weight: 600; } .status ul { margin: 4px 0 0; padding-left: 20px; font-size: 14px; }
+.status-attention { border-color: var(--warn); background: #fff8c5; }
+.status-failed { border-color: var(--bad); background: #ffebe9; }
 .reason { color: var(--muted); margin: 4px 0 12px; }
-.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 10px; margin: 10px 0; }
-.figure-card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
+.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(128px, 1fr)); gap: 10px; margin: 10px 0; }
+.figure-card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; min-width: 0; }
 .figure-card .label { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
-.figure-card .value { font-size: 18px; font-weight: 600; }
+.figure-card .value { font-size: 17px; font-weight: 600; overflow-wrap: anywhere; }
 table.data { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0; }
 table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: left;
-                               vertical-align: top; overflow-wrap: anywhere; }
-table.data th { background: var(--soft); font-weight: 600; }
-table.data td:has(> .num) { text-align: right; }
-.table { overflow-x: auto; } #comparison { table-layout: fixed; }
-[data-table="preflight"] td:nth-child(2) { white-space: nowrap; }
-details > summary { cursor: pointer; color: var(--info); font-size: 13px; } .caption, figcaption { color: var(--muted); font-size: 12px; margin: 2px 0 12px; }
+                               vertical-align: top; }
+table.data td { overflow-wrap: anywhere; }
+table.data td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.data td.id { overflow-wrap: normal; word-break: normal; }
+table.data th { background: var(--soft); font-weight: 600; overflow-wrap: normal; word-break: normal; hyphens: none; }
+table.changes { width: auto; font-size: 14px; background: #fff; } table.changes td:nth-child(3) { color: var(--muted); }
+#comparison { table-layout: fixed; } #comparison th { overflow-wrap: anywhere; }
+details > summary { cursor: pointer; color: var(--info); font-size: 13px; }
+.caption, figcaption { color: var(--muted); font-size: 12px; margin: 2px 0 12px; }
 figure.chart { margin: 12px 0 20px; } figure.chart img { max-width: 100%; height: auto; display: block; }
 .note { border-left: 4px solid var(--info); background: #ddf4ff; padding: 6px 12px; margin: 10px 0; }
 .note p { margin: 0; } .note-unavailable, .note-warning { border-color: var(--warn); background: #fff8c5; }
 .note-error { border-color: var(--bad); background: #ffebe9; }
-.step { margin: 8px 0; }
-dl.pairs { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; font-size: 13px; }
-dl.pairs dt { color: var(--muted); } dl.pairs dd { margin: 0; word-break: break-word; }
-pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 10px; overflow-x: auto;
-      font-size: 12px; }
+.step { margin: 8px 0; } .step p { overflow-wrap: anywhere; }
+ul.break-evens li { margin: 4px 0; }
+dl.pairs { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 16px; font-size: 13px; }
+dl.pairs dt { color: var(--muted); } dl.pairs dd { margin: 0; overflow-wrap: anywhere; }
+pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 10px; font-size: 12px;
+      white-space: pre-wrap; overflow-wrap: anywhere; }
 .notebook .anchor-link { display: none; }
 .notebook h1 { font-size: 22px; margin-top: 44px; border-bottom: 2px solid var(--ink); }
-.notebook .output_subarea { margin: 0; }
+.notebook .output_subarea, .notebook .jp-OutputArea-output { margin: 0; min-width: 0; }
 .notebook .prompt { display: none; }
-nav.toc { font-size: 13px; color: var(--muted); } nav.toc a { margin-right: 12px; }
-@media print { main { max-width: none; } h2 { break-after: avoid; } figure { break-inside: avoid; } }
+nav.toc { font-size: 13px; color: var(--muted); display: flex; flex-wrap: wrap; gap: 4px 14px; }
+@media (max-width: 900px) { main { padding: 16px 14px 48px; } table.data { font-size: 12px; }
+  table.data th, table.data td { padding: 3px 5px; } }
+@media print { main { max-width: none; padding: 0; } nav.toc { display: none; } h2, h3 { break-after: avoid; }
+  figure, figure.chart img, .figure-card, tr, .status { break-inside: avoid; }
+  figure.chart img { max-height: 24cm; width: auto; } .summary { break-inside: auto; } }
 """
 
 
@@ -100,85 +124,40 @@ def notebook_body(path: Path) -> str:
 
 
 def _status_badge(status: str) -> str:
-    return f'<span class="badge badge-{_e(status)}">{_e(status.upper())}</span>'
-
-
-def _figure_cards(items: Mapping[str, str]) -> str:
-    return '<div class="figures">' + "".join(
-        f'<div class="figure-card"><div class="label">{_e(k)}</div><div class="value">{_e(v)}</div></div>'
-        for k, v in items.items()) + "</div>"
+    return status_badge(status)
 
 
 def _pairs(items: Mapping[str, Any]) -> str:
     return '<dl class="pairs">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items.items()) + "</dl>"
 
 
-def preflight_verdict(decision: Mapping[str, Any] | None) -> str:
-    step = (decision or {}).get("steps", {}).get("preflight")
+def _suppressed(decision: Mapping[str, Any] | None) -> str:
+    """The findings preflight suppressed on the kit's own stack: their count, rules and reasons."""
+    step = (decision or {}).get("steps", {}).get("preflight") or {}
+    findings = [f for f in (step.get("report") or {}).get("findings", []) if f.get("suppressed")]
     if not step:
-        return "not run"
-    if step["status"] == "unavailable":
-        return "not available yet"
-    if step.get("passed"):
-        return "passed"
-    return f"failed: {', '.join(dict.fromkeys(step.get('errors', [])))}"
-
-
-def deploy_verdict(decision: Mapping[str, Any] | None) -> str:
-    step = (decision or {}).get("steps", {}).get("deploy")
-    if not step:
-        return "not run"
-    if step["status"] == "unavailable":
-        return "not available yet"
-    if step["status"] == "skipped":
-        return "skipped: " + step["headline"].removeprefix("Not deployed: ").rstrip(".")
-    result = step.get("result") or {}
-    return f"{step['status']}: {result.get('status', step['headline'])} ({result.get('target', step.get('target', ''))})"
-
-
-def decided_figures(trade: Mapping[str, Any], decision: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The numbers of the configuration the decision shipped (recommended, or as given)."""
-    mode = (decision or {}).get("choice", {}).get("mode", "recommended")
-    picked = trade.get("as_given") if mode == "as_given" or not trade.get("recommended") else trade["recommended"]
-    return picked or {}
-
-
-def summary_section(trade: Mapping[str, Any], decision: Mapping[str, Any] | None) -> str:
-    choice = (decision or {}).get("choice") or {}
-    picked = decided_figures(trade, decision)
-    mode = choice.get("mode", "recommended" if trade.get("recommended") else "as_given")
-    label = "Recommendation" if mode == "recommended" else "Configuration as given (pinned)"
-    why = choice.get("why") or trade.get("reason", "")
-    cards = {
-        "monthly (first month)": money(picked.get("monthly_usd")),
-        f"over {trade['horizon_months']} months": money(picked.get("horizon_usd")),
-        "egress lost per year": hours(picked.get("egress_outage_hours_per_year")),
-        "preflight": preflight_verdict(decision),
-        "deploy": deploy_verdict(decision),
-    }
-    out = [f'<section class="summary" id="summary"><p class="choice"><strong>{_e(label)}:</strong> '
-           f'{_e(picked.get("description", "none"))}</p><p class="reason">{_e(why)}</p>', _figure_cards(cards)]
-    given_step = (decision or {}).get("steps", {}).get("as_given")
-    if given_step:
-        out.append(f'<p class="as-given">{_status_badge("caught" if given_step["status"] == "failed" else "ok")} '
-                   f'{_e(given_step["headline"])}</p>')
-    out.append(f'<p class="reason">Egress hours are expected values under ASSUMED AZ outage rates '
-               f'({_e(trade["assumptions"]["assumed_az_outages_per_year"])} per AZ per year, '
-               f'{_e(trade["assumptions"]["assumed_az_outage_hours"])} h each), not AWS figures.</p></section>')
-    return "".join(out)
+        return ""
+    head = (f'<h3 id="suppressed">Preflight findings suppressed by design</h3><p class="meta">{len(findings)} '
+            "finding(s) on the kit's own stack are the design, each with its reason; they do not count as "
+            "warnings.</p>")
+    if not findings:
+        return head
+    by_rule: dict[tuple[str, str], list[str]] = {}
+    for finding in findings:
+        by_rule.setdefault((finding["rule_id"], finding.get("suppression_reason") or ""), []).append(
+            finding.get("resource") or "(template)")
+    rows = "".join(f"<tr><td>{_e(rule)}</td><td>{len(resources)}</td><td>{_e(reason)}</td>"
+                   f"<td>{_e(', '.join(resources))}</td></tr>" for (rule, reason), resources in by_rule.items())
+    return (head + '<div class="table" data-table="suppressed"><table class="data"><thead><tr><th>rule</th>'
+            f"<th>findings</th><th>reason</th><th>resources</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
 
 def appendix(spec_source: str, parameters: Mapping[str, Any], trade: Mapping[str, Any] | None,
-             provenance: Mapping[str, Any], timings: Mapping[str, Any]) -> str:
-    parts = ['<h2 id="appendix">Appendix</h2>']
-    if trade:
-        catalogs = trade["catalogs"]
-        parts.append("<h3>Assumptions</h3>" + _pairs({k: v for k, v in trade["assumptions"].items()}))
-        parts.append("<h3>Catalogs</h3>" + _pairs({
-            "prices": f"{catalogs['price_catalog']['path']}: effective {catalogs['price_catalog']['effective_from']}"
-                      f" to {catalogs['price_catalog']['effective_to']}",
-            "engine versions": f"{catalogs['engine_catalog']['path']}: snapshot "
-                               f"{catalogs['engine_catalog']['snapshot_date']}"}))
+             provenance: Mapping[str, Any], timings: Mapping[str, Any],
+             decision: Mapping[str, Any] | None = None) -> str:
+    """What the run rests on beyond the page: suppressed findings, parameters, versions. (Usage,
+    assumptions and the catalogs' dates are in the trade-offs' "Usage and assumptions".)"""
+    parts = ['<h2 id="appendix">Appendix</h2>', _suppressed(decision)]
     parts.append(f"<h3>Parameters</h3><p class=\"meta\">From {_e(_shown_path(spec_source))} (every other key at its "
                  f"default)</p>"
                  + _pairs(parameters or {"(none)": "all defaults"}))
@@ -200,23 +179,26 @@ def _shown_path(path: str) -> str:
         return path
 
 
+SECTIONS = (("summary", "Summary"), ("trade-offs", "Trade-offs"), ("Usage-and-assumptions", "Usage and assumptions"),
+            ("Sensitivity", "Sensitivity"), ("decision", "Decision"), ("appendix", "Appendix"))
+
+
 def report_page(*, name: str, source: str, parameters: Mapping[str, Any], trade: Mapping[str, Any],
                 decision: Mapping[str, Any], bodies: Sequence[str], provenance: Mapping[str, Any],
                 timings: Mapping[str, float]) -> str:
     git = provenance["git"]["commit"]
+    verdict = run_verdict(trade, decision)
+    nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in SECTIONS)
     body = ['<p class="meta"><a href="../index.html">All runs</a></p>',
-            f"<h1>{_e(name)}: decision report {_status_badge('ok')}</h1>",
+            f"<h1>{_e(name)}: decision report {_status_badge(verdict.status)}</h1>",
             f'<p class="meta">{_e(trade["region"])} · priced from {_e(trade["start_date"])} for '
             f'{_e(trade["horizon_months"])} months · generated {_e(provenance["generated_at"])} · commit {_e(git[:12])}</p>',
-            '<nav class="toc"><a href="#summary">Summary</a><a href="#trade-offs">Trade-offs</a>'
-            '<a href="#decision">Decision</a><a href="#appendix">Appendix</a></nav>',
-            summary_section(trade, decision),
+            f'<nav class="toc">{nav}</nav>',
+            summary_section(trade, decision, verdict),
             '<section id="trade-offs">', bodies[0], "</section>",
             '<section id="decision">', bodies[1] if len(bodies) > 1 else "", "</section>",
-            appendix(source, parameters, trade, provenance, timings)]
+            appendix(source, parameters, trade, provenance, timings, decision)]
     return page(f"{name}: decision report", "".join(body))
-
-
 
 
 def failure_page(*, name: str, source: str, parameters: Mapping[str, Any], failure: Mapping[str, Any],
@@ -238,26 +220,36 @@ def failure_page(*, name: str, source: str, parameters: Mapping[str, Any], failu
     return page(f"{name}: run failed", "".join(body))
 
 
-def index_page(runs: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any]) -> str:
-    rows = []
-    for run in runs:
-        rows.append(
-            f'<tr data-scenario="{_e(run["name"])}"><td><a href="{_e(run["href"])}">{_e(run["name"])}</a></td>'
-            f'<td>{_status_badge(run["status"])}</td><td>{_e(money(run.get("monthly_usd")) if run["status"] == "ok" else "")}</td>'
-            f'<td>{_e(run.get("recommendation") or run.get("error", ""))}</td><td>{_e(run.get("preflight", ""))}</td>'
+def _index_row(run: Mapping[str, Any]) -> str:
+    status = run["status"]
+    shown_cost = status != "failed" and run.get("monthly_usd") is not None
+    delta = ""
+    if shown_cost and run.get("as_given_monthly_usd") is not None:
+        delta = ("as given" if run.get("decision_is_as_given")
+                 else f"{signed_money(run['monthly_usd'] - run['as_given_monthly_usd'])}/month")
+    reasons = run.get("reasons") or ([run["error"]] if run.get("error") else [])
+    why = "".join(f"<li>{_e(r)}</li>" for r in reasons)
+    return (f'<tr data-scenario="{_e(run["name"])}" data-status="{_e(status)}"><td><a href="{_e(run["href"])}">'
+            f'{_e(run["name"])}</a></td><td>{_status_badge(status)}'
+            + (f'<ul class="reasons">{why}</ul>' if why and status != "ok" else "") + "</td>"
+            f'<td>{_e(money(run.get("monthly_usd")) if shown_cost else "")}</td><td>{_e(delta)}</td>'
+            f'<td>{_e(run.get("recommendation") or "")}</td><td>{_e(run.get("preflight", ""))}</td>'
             f'<td>{_e(run.get("deploy", ""))}</td><td>{run["duration_s"]:.1f} s</td></tr>')
-    table = ('<table class="data" id="runs"><thead><tr><th>scenario</th><th>status</th><th>monthly</th>'
-             '<th>recommendation</th><th>preflight</th><th>deploy</th><th>time</th></tr></thead><tbody>'
-             + "".join(rows) + "</tbody></table>")
-    comparison = comparison_table(runs)
-    failed = sum(1 for r in runs if r["status"] != "ok")
+
+
+def index_page(runs: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any]) -> str:
+    table = (f'<div class="table {NO_MATH}"><table class="data" id="runs"><thead><tr><th>scenario</th><th>status</th>'
+             '<th>monthly</th><th>vs as given</th><th>decided configuration</th><th>preflight</th><th>deploy</th>'
+             '<th>time</th></tr></thead><tbody>' + "".join(_index_row(r) for r in runs) + "</tbody></table></div>")
+    counts = {s: sum(1 for r in runs if r["status"] == s) for s in (*STATUSES, "interrupted")}
+    tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
     git = provenance["git"]
     body = ["<h1>infrakit decision reports</h1>",
-            f'<p class="meta">{len(runs)} run(s), {failed} failed · generated {_e(provenance["generated_at"])} · '
+            f'<p class="meta">{len(runs)} run(s): {_e(tally)} · generated {_e(provenance["generated_at"])} · '
             f'commit {_e(git["commit"][:12])}{" (uncommitted changes)" if git.get("dirty") else ""}</p>',
             "<h2>Runs</h2>", table, '<h2 id="compare">Side by side</h2>',
             '<p class="meta">Each column is one run. "As given" is the parameter file\'s own configuration; '
-            '"decided" is what the decision notebook synthesized, preflighted and deployed.</p>', comparison]
+            '"decided" is what the decision notebook synthesized, preflighted and deployed.</p>', comparison_table(runs)]
     return page("infrakit decision reports", "".join(body))
 
 
@@ -278,7 +270,7 @@ def comparison_table(runs: Sequence[Mapping[str, Any]]) -> str:
             value = run.get("compare", {}).get(key, "")
             cells.append(f"<td>{_e(value)}</td>")
         body.append(f"<tr><th>{_e(label)}</th>{''.join(cells)}</tr>")
-    return (f'<div class="table"><table class="data" id="comparison"><thead><tr><th></th>{head}</tr></thead>'
+    return (f'<div class="table {NO_MATH}"><table class="data" id="comparison"><thead><tr><th></th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 

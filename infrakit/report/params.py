@@ -35,8 +35,8 @@ _IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
 # "unknown parameter" (tests/test_notebooks.py keeps this list equal to what they assign).
 NOTEBOOK_NAMES = frozenset({
     "charts", "chosen", "clock", "cost_step", "curves", "decision", "deploy_step", "given", "options", "out", "params",
-    "preflight_step", "report", "results", "scenario", "status", "steps", "study", "synth_step", "synthesized",
-    "timeline", "trade_offs", "verdict", "views",
+    "preflight_step", "report", "results", "scenario", "sens", "sensitivity", "status", "steps", "study", "synth_step",
+    "synthesized", "timeline", "trade_offs", "verdict", "views",
 })
 
 
@@ -45,6 +45,9 @@ class ReportOptions:
     deploy_target: str = "local"
     decide: str = "recommended"
     fail_on: str = "failed"
+    # How far the sensitivity analysis moves each usage key and assumption, in percent (a report
+    # key once REPORT_FIELDS declares it; until then the notebooks' default).
+    sensitivity_percent: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,13 @@ def load_run_specs(paths: Sequence[str | Path]) -> list[RunSpec]:
     return specs
 
 
+def _numeric_engine_version(value: float) -> str:
+    """papermill's ``-p`` (and YAML) read 16.8 as a number, and 15.10 as 15.1: say how to pass text."""
+    return (f"engine_version: got the number {value!r}, not the string a version is (a number also turns 15.10 "
+            f"into 15.1). With papermill pass it raw: `-r engine_version {value}` instead of `-p`; in a YAML "
+            f"parameter file (-f) quote it: engine_version: \"{value}\".")
+
+
 def parameters_from_namespace(namespace: Mapping[str, Any]) -> tuple[dict[str, Any], ReportOptions]:
     """The scenario and report options from a notebook's parameters (its globals).
 
@@ -142,6 +152,8 @@ def parameters_from_namespace(namespace: Mapping[str, Any]) -> tuple[dict[str, A
              and k not in NOTEBOOK_NAMES
              and isinstance(v, (str, int, float, bool, type(None), list, dict))]
     problems = [_unknown_key_problem(k) for k in stray]
+    if isinstance(raw.get("engine_version"), (int, float)) and not isinstance(raw["engine_version"], bool):
+        problems.append(_numeric_engine_version(raw.pop("engine_version")))
     try:
         scenario, options, _ = validate_params(raw)
     except InputError as exc:

@@ -5,6 +5,7 @@ index page, Parquet for anyone who wants the tables. Written atomically (temp fi
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -14,26 +15,74 @@ from cost_model import load_price_catalog
 from cost_model.availability import assumptions
 from infrakit.core.catalogs import engine_catalog
 from infrakit.core.files import plain, write_atomic, write_json_atomic
-from infrakit.core.paths import INTERACTIVE_RESULTS_DIR, NOTEBOOK_DIR
+from infrakit.core.paths import INTERACTIVE_RESULTS_DIR, PROJECT_ROOT
+from infrakit.report.explain import decision_rule
+from infrakit.report.sensitivity import Sensitivity, inputs_frame
 from infrakit.report.status import Verdict, run_verdict
-from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, TrafficCurves, describe
+from infrakit.report.trade_offs import PARETO_DEFINITION, VARIED_KEYS, TradeOffs, TrafficCurves, describe
 
 SCHEMA_VERSION = 1
 INTERACTIVE_DIR = INTERACTIVE_RESULTS_DIR
 
 
+def papermill_cli_output_path() -> Path | None:
+    """The output notebook of the ``papermill`` command that started this kernel, read from the
+    parent process's command line (Linux ``/proc``); None when there is none, it is not a
+    local file (``-`` or a URL), or the platform has no ``/proc``."""
+    try:
+        ppid = os.getppid()
+        args = [a.decode() for a in Path(f"/proc/{ppid}/cmdline").read_bytes().split(b"\0") if a]
+        parent_cwd = Path(os.readlink(f"/proc/{ppid}/cwd"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    rest = None
+    for i, arg in enumerate(args):
+        if Path(arg).name == "papermill":
+            rest = args[i + 1:]
+            break
+        if arg == "-m" and args[i + 1:i + 2] == ["papermill"]:
+            rest = args[i + 2:]
+            break
+    if rest is None:
+        return None
+    try:
+        from papermill.cli import papermill as command
+
+        output = command.make_context("papermill", rest, resilient_parsing=True).params.get("output_path")
+    except Exception:  # noqa: BLE001 - any parse failure: we just do not know
+        return None
+    if not output or output == "-" or "://" in output:
+        return None
+    return parent_cwd / output
+
+
+def _inside_checkout(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(PROJECT_ROOT)
+    except ValueError:
+        return False
+    return True
+
+
 def results_dir(requested: str, namespace: Mapping[str, Any] | None = None) -> Path:
-    """Where a notebook writes: ``requested`` if set, else beside the executed notebook when
-    papermill injected its path (``--inject-output-path``), else the working directory, except
-    in ``notebooks/`` itself (Jupyter), where results go to the git-ignored ``reports/interactive``."""
+    """Where a notebook writes, first that applies:
+
+    1. ``requested`` (the ``results_dir`` parameter; the runner sets it);
+    2. beside the executed notebook: papermill's ``--inject-output-path``, else the output
+       path of the ``papermill`` command line that started this kernel;
+    3. beside the notebook opened in Jupyter (``JPY_SESSION_NAME``) when it is not in the checkout;
+    4. ``reports/interactive`` (git-ignored): never the working directory, which may be the
+       checkout or any unrelated folder.
+    """
     if requested:
         path = Path(requested)
-    elif namespace and namespace.get("PAPERMILL_OUTPUT_PATH"):
-        path = Path(str(namespace["PAPERMILL_OUTPUT_PATH"])).parent
-    elif Path.cwd().resolve() == NOTEBOOK_DIR:
-        path = INTERACTIVE_DIR  # run in Jupyter from notebooks/: keep results out of the source tree
     else:
-        path = Path.cwd()
+        beside = Path(str(namespace["PAPERMILL_OUTPUT_PATH"])) if namespace and namespace.get(
+            "PAPERMILL_OUTPUT_PATH") else papermill_cli_output_path()
+        session = os.environ.get("JPY_SESSION_NAME")
+        if beside is None and session and not _inside_checkout(Path(session)):
+            beside = Path(session)
+        path = beside.parent if beside is not None else INTERACTIVE_DIR
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -83,12 +132,16 @@ def _config_summary(trade_offs: TradeOffs, config_id: int) -> dict[str, Any]:
         "valid": bool(row["valid"]),
         "reasons": list(row["reasons"]),
         "meets_constraints": bool(row["meets_constraints"]),
+        "pareto": bool(row["pareto"]),
+        "az_loss": {"egress": str(row["az_loss_egress"]), "database": str(row["az_loss_database"]),
+                    "load_balancer": str(row["az_loss_alb"])},
     }
 
 
-def trade_offs_summary(trade_offs: TradeOffs, curves: TrafficCurves, timings_s: Mapping[str, float]) -> dict[str, Any]:
+def trade_offs_summary(trade_offs: TradeOffs, curves: TrafficCurves, timings_s: Mapping[str, float], *,
+                       sensitivity: Sensitivity | None = None) -> dict[str, Any]:
     table = trade_offs.table
-    return {
+    data = {
         "notebook": "trade_offs",
         "scenario": trade_offs.scenario["name"],
         "region": trade_offs.scenario["region"],
@@ -99,14 +152,27 @@ def trade_offs_summary(trade_offs: TradeOffs, curves: TrafficCurves, timings_s: 
         "meet_constraints": int(table["meets_constraints"].sum()),
         "varied": trade_offs.axes,
         "reason": trade_offs.reason,
+        "decision_rule": decision_rule(trade_offs),
+        "pareto_definition": PARETO_DEFINITION,
         "recommended": None if trade_offs.recommended is None else _config_summary(trade_offs, trade_offs.recommended),
         "as_given": _config_summary(trade_offs, trade_offs.as_given),
         "crossovers": curves.crossovers.to_dict(orient="records"),
+        "traffic_range_gb": [0.0, float(curves.traffic_gb.max())],
         "catalogs": catalog_dates(),
         "assumptions": assumptions(trade_offs.scenario),
+        "inputs": inputs_frame(trade_offs.scenario).to_dict(orient="records"),
         "scenario_keys": trade_offs.scenario,
         "timings_s": {k: round(v, 3) for k, v in timings_s.items()},
     }
+    if sensitivity is not None:
+        data["sensitivity"] = sensitivity_summary(sensitivity)
+    return data
+
+
+def sensitivity_summary(sens: Sensitivity) -> dict[str, Any]:
+    return {"decided": sens.decided_description, "spread": sens.spread, "monthly_usd": sens.monthly_usd,
+            "keys": sens.table.to_dict(orient="records"), "changes_recommendation": sens.changes_recommendation,
+            "aurora_io": sens.io.to_json() | {"io_optimized_allowed": sens.io_optimized_allowed}}
 
 
 def decision_summary(choice, steps, timings_s: Mapping[str, float], verdict: Verdict | None = None) -> dict[str, Any]:

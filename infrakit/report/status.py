@@ -82,6 +82,17 @@ def _cost_reasons(trade: Mapping[str, Any], decision: Mapping[str, Any] | None) 
     return reasons
 
 
+def _caught_by(given: Mapping[str, Any]) -> str:
+    """What caught the configuration as given, in a few words (its step says the rest)."""
+    parts = []
+    if given.get("problems"):
+        parts.append("the kit's rules refuse it (" + given["problems"][0].split(":")[0].strip() + ")")
+    errors = (given.get("preflight") or {}).get("errors") or []
+    if errors:
+        parts.append("preflight errors " + ", ".join(dict.fromkeys(errors)))
+    return "; ".join(parts) or given.get("headline", "")
+
+
 def _step_reasons(decision: Mapping[str, Any] | None) -> tuple[list[str], list[str]]:
     """(failed, attention) reasons from the decision's steps."""
     failed, attention = [], []
@@ -108,7 +119,7 @@ def _step_reasons(decision: Mapping[str, Any] | None) -> tuple[list[str], list[s
             attention.append("deploy is not available")
     given = steps.get("as_given")
     if given and given["status"] == "failed":
-        attention.append("the configuration as given was caught: " + given["headline"])
+        attention.append("the configuration as given was caught, and the decision changes it: " + _caught_by(given))
     return failed, attention
 
 

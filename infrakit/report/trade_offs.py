@@ -6,6 +6,7 @@ module only chooses what to vary and reshapes the results.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +18,18 @@ from cost_model import sweep
 from cost_model.components import EGRESS_GROUPS
 from cost_model.pricing import PricedBill
 from cost_model.scenarios import scenario_from_row
+from cost_model.sensitivity import standard_support_end
 from cost_model.sweep import SweepResult
 from infrakit.core.catalogs import engine_catalog, region_catalog, version_key
 from infrakit.core.schema import NAT_STRATEGIES, validate_grid
 
 # The keys the study varies, in the order a configuration is described.
 VARIED_KEYS = ("nat_strategy", "az_count", "engine_version", "storage_type", "reader_count")
+# The dimensions the recommendation weighs (cost_model.sweep: cheapest first month, ties to the
+# lower egress risk, then the lower horizon cost): the report's Pareto frontier is over these.
+PARETO_DIMENSIONS = ("monthly_usd", "horizon_usd", "egress_outage_hours_per_year")
+PARETO_DEFINITION = ("Pareto frontier: no other valid configuration is at least as good on first-month cost, cost "
+                     "over the horizon and expected egress hours, and better on one of them.")
 
 def engine_versions_to_compare(scenario: dict[str, Any]) -> list[str]:
     """The given version plus, per major still in standard support at the start date, its LTS
@@ -97,6 +104,11 @@ class TradeOffs:
         nothing meets the constraints) the configuration as given."""
         return self.recommended if self.recommended is not None else self.as_given
 
+    def decided_id(self, decide: str = "recommended") -> int:
+        """The configuration the decision ships: the file's own with ``decide: as_given``, else
+        ``base_id`` (what ``infrakit.report.decision.choose`` picks)."""
+        return self.as_given if decide == "as_given" else self.base_id
+
     def config(self, config_id: int) -> dict[str, Any]:
         """The full scenario of one configuration of the sweep."""
         return scenario_from_row(self.table, self.table.index.get_loc(config_id))
@@ -105,13 +117,29 @@ class TradeOffs:
         return self.table.loc[config_id]
 
 
+def pareto_frontier(table: pd.DataFrame) -> np.ndarray:
+    """Bool mask: valid rows no other valid row dominates on ``PARETO_DIMENSIONS`` (at least as
+    good on every one, better on one). Configurations that tie on all three are all on it."""
+    out = np.zeros(len(table), dtype=bool)
+    rows = np.flatnonzero(table["valid"].to_numpy(dtype=bool))
+    if len(rows) == 0:
+        return out
+    points = table[list(PARETO_DIMENSIONS)].to_numpy(dtype=float)[rows]
+    no_worse = (points[:, None, :] <= points[None, :, :]).all(axis=2)  # [i, j]: i is no worse than j
+    better = (points[:, None, :] < points[None, :, :]).any(axis=2)
+    out[rows] = ~(no_worse & better).any(axis=0)
+    return out
+
+
 def study(scenario: dict[str, Any]) -> TradeOffs:
-    """Sweep ``VARIED_KEYS`` around ``scenario`` (see ``study_axes``)."""
+    """Sweep ``VARIED_KEYS`` around ``scenario`` (see ``study_axes``). The table's ``pareto``
+    column is the report's frontier over ``PARETO_DIMENSIONS`` (see ``pareto_frontier``)."""
     start = time.perf_counter()
     axes = study_axes(scenario)
     raw = {k: v for k, v in scenario.items() if k not in axes} | axes
     result = sweep(validate_grid(raw, source="trade-off study"))
     table = result.table
+    table["pareto"] = pareto_frontier(table)
     mask = np.ones(len(table), dtype=bool)
     for key in axes:
         mask &= (table[key] == scenario[key]).to_numpy()
@@ -127,21 +155,38 @@ def component_costs(priced: PricedBill) -> pd.DataFrame:
 
 
 def cheapest_table(trade_offs: TradeOffs, *, limit: int = 10) -> pd.DataFrame:
-    """The cheapest valid configurations, with cost, risk and flags, as plain columns."""
+    """The cheapest configurations that meet the constraints (valid, within budget, egress as
+    required), then the recommended and the as-given rows when they are not among them, each
+    marked in ``note``. Sorted as the recommendation ranks them."""
     table = trade_offs.table
-    valid = table[table["valid"]].sort_values(["monthly_usd", "egress_outage_hours_per_year", "horizon_usd"])
-    shown = valid.head(limit)
-    out = pd.DataFrame({
-        "configuration": [describe(trade_offs.config(int(i))) for i in shown.index],
+    meets = table[table["meets_constraints"]]
+    ranked = meets.assign(_support=-standard_support_end(meets["engine_version"])).sort_values(
+        ["monthly_usd", "egress_outage_hours_per_year", "horizon_usd", "_support"], kind="stable")
+    ids = [int(i) for i in ranked.index[:limit]]
+    for extra in (trade_offs.recommended, trade_offs.as_given):
+        if extra is not None and extra not in ids:
+            ids.append(int(extra))
+    shown = table.loc[ids]
+
+    def note(config_id: int) -> str:
+        marks = []
+        if config_id == trade_offs.recommended:
+            marks.append("recommended")
+        if config_id == trade_offs.as_given:
+            marks.append("as given")
+            row = table.loc[config_id]
+            if not row["meets_constraints"]:
+                marks.append("does not meet the constraints" if row["valid"] else "invalid: " + "; ".join(row["reasons"]))
+        return ", ".join(marks)
+
+    return pd.DataFrame({
+        "configuration": [describe(trade_offs.config(i)) for i in ids],
         "monthly_usd": shown["monthly_usd"].round(2).to_numpy(),
-        "horizon_usd": shown["horizon_usd"].round(2).to_numpy(),
-        "egress_outage_h_per_year": shown["egress_outage_hours_per_year"].round(2).to_numpy(),
-        "meets_constraints": shown["meets_constraints"].to_numpy(),
-        "pareto": shown["pareto"].to_numpy(),
-        "note": ["recommended" if i == trade_offs.recommended else ("as given" if i == trade_offs.as_given else "")
-                 for i in shown.index],
-    }, index=pd.Index([int(i) for i in shown.index], name="config_id"))
-    return out
+        f"{trade_offs.scenario['horizon_months']}_months_usd": shown["horizon_usd"].round(2).to_numpy(),
+        "egress_lost_h_per_year": shown["egress_outage_hours_per_year"].round(2).to_numpy(),
+        "pareto_frontier": shown["pareto"].to_numpy(),
+        "note": [note(i) for i in ids],
+    }, index=pd.Index(ids, name="config_id"))
 
 
 def invalid_table(trade_offs: TradeOffs) -> pd.DataFrame:
@@ -167,17 +212,12 @@ class TrafficCurves:
     base: dict[str, Any]
 
 
-def traffic_curves(base: dict[str, Any], *, max_traffic_gb: float | None = None, points: int = 121) -> TrafficCurves:
-    """Sweep ``nat_strategy`` x ``nat_data_gb_per_month`` with the rest of ``base`` fixed.
+# How far the probe for crossovers looks (GB of NAT traffic per month): past this, a layout
+# change is not a traffic question.
+CROSSOVER_PROBE_MAX_GB = 1e6
 
-    The egress cost is the part of the bill that belongs to the egress layout (NAT gateways,
-    their addresses and cross-AZ hops, VPC endpoints); the rest of the bill is identical
-    across layouts at a given traffic. Crossovers are where two curves meet, interpolated
-    between sweep points (the costs are linear in traffic between points).
-    """
-    given = float(base["nat_data_gb_per_month"])
-    top = max_traffic_gb or max(2000.0, 20 * given)
-    traffic = np.unique(np.concatenate([np.linspace(0.0, top, points), [given]]))
+
+def _egress_curves(base: dict[str, Any], traffic: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, bool]]:
     raw = {k: v for k, v in base.items() if k not in ("nat_strategy", "nat_data_gb_per_month")}
     raw |= {"nat_strategy": list(NAT_STRATEGIES), "nat_data_gb_per_month": [float(t) for t in traffic]}
     result = sweep(validate_grid(raw, source="traffic study"))
@@ -191,6 +231,36 @@ def traffic_curves(base: dict[str, Any], *, max_traffic_gb: float | None = None,
         order = np.argsort(table["nat_data_gb_per_month"].to_numpy()[rows])
         curves[strategy] = egress[rows][order]
         valid[strategy] = bool(table["valid"].to_numpy()[rows].all())
+    return curves, valid
+
+
+def _nice_top(value: float) -> float:
+    """``value`` rounded up to 1, 2, 2.5 or 5 times a power of ten."""
+    scale = 10 ** math.floor(math.log10(value))
+    return next(m * scale for m in (1, 2, 2.5, 5, 10) if m * scale >= value)
+
+
+def traffic_curves(base: dict[str, Any], *, max_traffic_gb: float | None = None, points: int = 121) -> TrafficCurves:
+    """Sweep ``nat_strategy`` x ``nat_data_gb_per_month`` with the rest of ``base`` fixed.
+
+    The egress cost is the part of the bill that belongs to the egress layout (NAT gateways,
+    their addresses and cross-AZ hops, VPC endpoints); the rest of the bill is identical
+    across layouts at a given traffic. Crossovers are where two curves meet, interpolated
+    between sweep points (the costs are linear in traffic between points). Unless
+    ``max_traffic_gb`` is given, the range is wide enough to hold every crossover up to
+    ``CROSSOVER_PROBE_MAX_GB`` (a coarse probe finds them first).
+    """
+    given = float(base["nat_data_gb_per_month"])
+    top = max_traffic_gb
+    if top is None:
+        top = max(2000.0, 20 * given)
+        probe = np.unique(np.concatenate([[0.0], np.geomspace(1.0, CROSSOVER_PROBE_MAX_GB, 73)]))
+        found = _crossovers(probe, _egress_curves(base, probe)[0])
+        if len(found):
+            top = max(top, 1.15 * float(found["traffic_gb_per_month"].max()))
+        top = _nice_top(top)
+    traffic = np.unique(np.concatenate([np.linspace(0.0, top, points), [given]]))
+    curves, valid = _egress_curves(base, traffic)
     return TrafficCurves(traffic_gb=traffic, egress_usd=curves, valid=valid,
                          crossovers=_crossovers(traffic, curves), given_traffic_gb=given, base=base)
 
