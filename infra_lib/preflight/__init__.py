@@ -13,3 +13,11 @@ from infra_lib.preflight.suppressions import parse as parse_suppressions
 
 __all__ = ["CostHooks", "Finding", "PreflightReport", "Suppression", "infer_environment", "parse_suppressions",
            "preflight", "rule_catalogue"]
+
+
+def __getattr__(name):  # PreflightPlugin imports aws_cdk (jsii, Node), so only when asked for
+    if name == "PreflightPlugin":
+        from infra_lib.preflight.plugin import PreflightPlugin
+
+        return PreflightPlugin
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
