@@ -20,9 +20,9 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "bui
 
 def _command_modules():
     from infrakit import deploy_cli, preflight_cli, prices_cli, report_cli
-    from infrakit.cli import cost, sweep, synth
+    from infrakit.cli import cost, kernel, sweep, synth
 
-    return (cost, sweep, synth, preflight_cli, deploy_cli, report_cli, prices_cli)
+    return (cost, sweep, synth, preflight_cli, deploy_cli, report_cli, prices_cli, kernel)
 
 
 def build_parser() -> argparse.ArgumentParser:
