@@ -260,6 +260,19 @@ def test_the_table_names_both_sides_and_the_status():
     assert text.rstrip().endswith("Status: OK")
 
 
+def test_on_a_narrow_terminal_the_table_fits(monkeypatch):
+    from infrakit.verdicts.compare import compare
+    from infrakit.verdicts.render import comparison_table
+
+    result = compare(cost(DEV), cost(PER_AZ))
+    full = comparison_table(result, {"status": "ok", "reasons": []})
+    assert max(len(row) for row in full.splitlines()) > 100  # piped: the full table, whatever its width
+    narrow = comparison_table(result, {"status": "ok", "reasons": []}, width=72)
+    assert max(len(row) for row in narrow.splitlines()) <= 72
+    assert "1 NAT gateway(s) -> 3 NAT gateway(s) (NatGateway-Hours)" in narrow
+    assert narrow.rstrip().endswith("Status: OK")
+
+
 # --- identifying inputs ---------------------------------------------------------------------
 
 def test_inputs_are_identified_by_their_content(tmp_path):

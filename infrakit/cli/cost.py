@@ -148,7 +148,9 @@ def _run(args, head, base, usage, gates) -> int:
         if args.markdown:
             text = render.comparison_markdown(comparison, verdict, results)
         elif not args.json:
-            text = render.comparison_table(comparison, verdict, results)
+            from cost_model.tables import terminal_width
+
+            text = render.comparison_table(comparison, verdict, results, width=terminal_width())
     print(json_text(document) if args.json else text, end="")
     for reason in verdict["reasons"]:  # after everything is printed: what failed, for the CI log
         print(f"infrakit cost: failed: {reason}", file=sys.stderr)

@@ -78,17 +78,46 @@ def _aligned(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
                       for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
+NARROW_BELOW = 100  # columns, as cost_model.tables: under this the narrow layout even where the full table fits
+
+
+def _narrow_rows(comparison: Mapping[str, Any], width: int) -> list[str]:
+    """Two lines per cost line: component and change, then resource, usage type and both sides."""
+    import textwrap
+
+    changes = [_change(line) for line in comparison["lines"]]
+    change_width = max([len("Change"), *(len(c) for c in changes)])
+    name_width = max(1, width - change_width - 1)
+    out = ["Component".ljust(name_width) + " " + "Change".rjust(change_width),
+           "  resource (usage type): base -> head"]
+    for line, change in zip(comparison["lines"], changes, strict=True):
+        out.append(line["component"][:name_width].ljust(name_width) + " " + change.rjust(change_width))
+        detail = (f"  {_resource(line, '->')} ({line['usage_type']}): {money(line['base_monthly_usd'])} -> "
+                  f"{money(line['head_monthly_usd'])}")
+        out += textwrap.wrap(detail, width=width, subsequent_indent="    ", break_on_hyphens=False) or [detail]
+    return out
+
+
 def comparison_table(comparison: Mapping[str, Any], verdict: Mapping[str, Any],
-                     gates: Sequence[Mapping[str, Any]] = ()) -> str:
+                     gates: Sequence[Mapping[str, Any]] = (), *, width: int | None = None) -> str:
+    """The comparison for a terminal: the full-width table, or (``width`` columns narrower than
+    it, or under 100) two lines per cost line. ``width`` None (piped output): the full table."""
     base, head = comparison["base"], comparison["head"]
     rows = [("Component", "Resource", "Usage type", "Base", "Head", "Change")]
     for line in comparison["lines"]:
         rows.append((line["component"], _resource(line, "->"), line["usage_type"], money(line["base_monthly_usd"]),
                      money(line["head_monthly_usd"]), _change(line)))
     aligned = _aligned(rows, right={3, 4, 5})
-    rule = "-" * max(len(a) for a in aligned)
+    full_width = max(len(a) for a in aligned)
+    narrow = width is not None and (width < NARROW_BELOW or full_width > width)
+    if narrow:
+        aligned = _narrow_rows(comparison, width)
+        head_rows, body = aligned[:2], aligned[2:]
+    else:
+        head_rows, body = aligned[:1], aligned[1:]
+    rule = "-" * (width if narrow else full_width)
     out = [f"Cost change: base {_side(base)} -> head {_side(head)}",
-           f"First month: base {_month(base)}, head {_month(head)}", rule, aligned[0], rule, *aligned[1:], rule,
+           f"First month: base {_month(base)}, head {_month(head)}", rule, *head_rows, rule, *body, rule,
            f"Monthly, first month: {money(base.get('monthly_usd'))} -> {money(head.get('monthly_usd'))}, "
            f"{_total(comparison['monthly_delta_usd'], comparison['monthly_delta_percent'])}",
            f"{_horizon_label(base, head)}: {money(base.get('horizon_usd'))} -> {money(head.get('horizon_usd'))}, "
@@ -97,6 +126,12 @@ def comparison_table(comparison: Mapping[str, Any], verdict: Mapping[str, Any],
         out.append("Notes:")
         out += [f"  - {note}" for note in comparison["notes"]]
     out += status_lines(verdict, gates)
+    if narrow:
+        import textwrap
+
+        out = [part for text in out for part in (textwrap.wrap(text, width=width, subsequent_indent="    ",
+                                                               break_on_hyphens=False) if len(text) > width
+                                                 else [text])]
     return "\n".join(out) + "\n"
 
 
