@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from cost_model.preflight_costs import ModelCosts
 from infrakit.core.errors import InputError
@@ -81,7 +81,10 @@ def resolve_mode(*, live: bool | None) -> bool:
 def preflight_template(template: Mapping[str, Any], *, region: str, live: bool | None = False,
                        suppress: Sequence[str] = (), environment: str | None = None, stack_name: str | None = None,
                        session=None, cfn_lint: bool = True, today: dt.date | None = None,
-                       extra_suppressions: Sequence = (), template_dir: str | Path | None = None):
+                       extra_suppressions: Sequence = (), template_dir: str | Path | None = None,
+                       template_bytes: int | None = None, cfn_lint_timeout_s: float | None = None,
+                       progress: Callable[[str], None] | None = None):
+    """Preflight ``template`` (see ``infra_lib.preflight.preflight``) with the cost model's figures."""
     from infra_lib.preflight import parse_suppressions, preflight
 
     suppressions = [*parse_suppressions(suppress), *extra_suppressions]
@@ -90,12 +93,14 @@ def preflight_template(template: Mapping[str, Any], *, region: str, live: bool |
         raise InputError([problem])
     return preflight(template, region=region, live=live, session=session,
                      suppressions=suppressions, environment=environment, costs=ModelCosts(),
-                     stack_name=stack_name, cfn_lint=cfn_lint, today=today, template_dir=template_dir)
+                     stack_name=stack_name, cfn_lint=cfn_lint, today=today, template_dir=template_dir,
+                     template_bytes=template_bytes, cfn_lint_timeout_s=cfn_lint_timeout_s, progress=progress)
 
 
 def preflight_scenario(scenario: Mapping[str, Any], *, synth_result=None, live: bool | None = False,
                        suppress: Sequence[str] = (), session=None, cfn_lint: bool = True,
-                       today: dt.date | None = None):
+                       today: dt.date | None = None, cfn_lint_timeout_s: float | None = None,
+                       progress: Callable[[str], None] | None = None):
     """Synthesize the scenario (unless given) and preflight its template. A scenario AWS would
     refuse still synthesizes here: reporting why is preflight's job."""
     from infra_lib.preflight import Suppression, parse_suppressions
@@ -110,4 +115,13 @@ def preflight_scenario(scenario: Mapping[str, Any], *, synth_result=None, live: 
     kit = [Suppression(rule, reason) for rule, reason in KIT_STACK_SUPPRESSIONS]
     return preflight_template(synth_result.template, region=checked["region"], live=live, suppress=suppress,
                               environment=checked["environment"], stack_name=synth_result.stack_name,
-                              session=session, cfn_lint=cfn_lint, today=today, extra_suppressions=kit)
+                              session=session, cfn_lint=cfn_lint, today=today, extra_suppressions=kit,
+                              template_bytes=_file_size(getattr(synth_result, "template_path", None)),
+                              cfn_lint_timeout_s=cfn_lint_timeout_s, progress=progress)
+
+
+def _file_size(path) -> int | None:
+    try:
+        return Path(path).stat().st_size if path else None
+    except OSError:
+        return None

@@ -36,6 +36,9 @@ def add_parsers(sub) -> None:
     parser.add_argument("--suppress", action="append", default=[], metavar="RULE[:LogicalId]=REASON",
                         help="keep a finding but do not fail on it; the reason (10+ characters) is reported")
     parser.add_argument("--no-cfn-lint", dest="cfn_lint", action="store_false", help="skip the cfn-lint stage")
+    parser.add_argument("--cfn-lint-timeout", type=float, default=None, metavar="SECONDS",
+                        help="stop cfn-lint after this long (default 60) and say so as a finding; the kit's own "
+                             "rules always run")
     parser.add_argument("--rules", action="store_true", help="list the rules (id, title, rationale, source)")
     parser.add_argument("--json", action="store_true",
                         help='print {"passed", "data_source", "findings": [{"rule_id", "severity", "resource", '
@@ -71,6 +74,9 @@ def cmd_preflight(args) -> int:
                         "and environment: in its file.")
     if args.stack and not args.assembly:
         problems.append("--stack goes with --assembly.")
+    timeout = args.cfn_lint_timeout
+    if timeout is not None and not (timeout == timeout and 0 < timeout <= 3600):
+        problems.append(f"--cfn-lint-timeout: {timeout:g} is not allowed; give seconds from more than 0 to 3600.")
     from infra_lib.preflight import parse_suppressions
 
     collect(parse_suppressions, args.suppress)
@@ -98,29 +104,36 @@ def cmd_preflight(args) -> int:
     if problems:
         raise InputError(problems)
     if scenario is not None:
-        report = kit.preflight_scenario(scenario, live=live, suppress=args.suppress, cfn_lint=args.cfn_lint)
+        report = kit.preflight_scenario(scenario, live=live, suppress=args.suppress, cfn_lint=args.cfn_lint,
+                                        cfn_lint_timeout_s=timeout, progress=_progress)
         subject = f"scenario {args.scenario} (stack {report.stack})"
     else:
         if args.template:
             assembly_region = templates.region_from_assembly(args.template)
             stack_name = Path(args.template).name.removesuffix(".json").removesuffix(".template")
-            template_dir = Path(args.template).parent
+            template_dir, template_path = Path(args.template).parent, Path(args.template)
             subject = f"template {args.template}"
         else:
             assembly_region, stack_name = stack.region, stack.name
-            template_dir = Path(args.assembly)
+            template_dir, template_path = Path(args.assembly), stack.template_path
             subject = f"stack {stack.name} in {args.assembly}"
         region, region_from = _region(args.region, assembly_region)
         kit.check_region(region)
         report = kit.preflight_template(template, region=region, live=live, suppress=args.suppress,
                                         environment=args.environment, stack_name=stack_name, cfn_lint=args.cfn_lint,
-                                        template_dir=template_dir)
+                                        template_dir=template_dir, template_bytes=template_path.stat().st_size,
+                                        cfn_lint_timeout_s=timeout, progress=_progress)
         report.data_source["region_from"] = region_from
     if args.json:
         print(json.dumps(report.to_json(), indent=2, default=str))
     else:
         print(render_text(report, subject), end="")
     return EXIT_OK if report.passed else EXIT_FAILURE
+
+
+def _progress(message: str) -> None:
+    """Progress goes to stderr, so that --json on stdout stays one document."""
+    print(f"infrakit preflight: {message}", file=sys.stderr, flush=True)
 
 
 def _endpoint() -> str | None:

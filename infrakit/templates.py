@@ -10,46 +10,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from infrakit.core.cfn import parse_template_text, shape_problems
 from infrakit.core.errors import InputError
+from infrakit.core.schema.limits import MAX_TEMPLATE_FILE_BYTES
+from infrakit.core.text import shown
+from infrakit.core.yamlio import read_text_input
 
 
 def load_template_file(path: str | Path, *, flag: str = "--template") -> dict[str, Any]:
-    """A CloudFormation template (JSON, or YAML with short-form tags) or InputError naming ``flag``."""
+    """A CloudFormation template (JSON, or YAML with short-form tags) or InputError naming ``flag``:
+    at most MAX_TEMPLATE_FILE_BYTES and MAX_TEMPLATE_DEPTH levels, with the shape CloudFormation
+    requires (every resource a mapping with a Type, Properties a mapping, ...)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         raise InputError([f"{flag}: template not found: {path} does not exist; pass a synthesized template "
-                          f"such as cdk.out/STACK.template.json"]) from None
-    except IsADirectoryError:
-        raise InputError([f"{flag}: {path} is a directory; for a cloud assembly use --assembly {path}"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([f"{flag}: cannot read {path}: {exc}"]) from None
+                          f"such as cdk.out/STACK.template.json"])
+    if path.is_dir():
+        raise InputError([f"{flag}: {path} is a directory; for a cloud assembly use --assembly {path}"])
     try:
-        template = json.loads(text)
-    except json.JSONDecodeError as json_error:
-        template = _yaml_template(text, path, json_error, flag)
-    if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict) \
-            or not template["Resources"]:
-        raise InputError([f"{flag}: {path} is not a CloudFormation template: it has no Resources mapping "
-                          f"(expected a top-level 'Resources' with at least one resource)"])
-    bad = [name for name, r in template["Resources"].items()
-           if not isinstance(r, dict) or not isinstance(r.get("Type"), str)]
-    if bad:
-        raise InputError([f"{flag}: {path}: resource {name!r} has no Type" for name in bad])
-    return template
-
-
-def _yaml_template(text: str, path: Path, json_error: json.JSONDecodeError, flag: str) -> Any:
-    if text.lstrip().startswith(("{", "[")):
-        raise InputError([f"{flag}: {path} is not JSON (line {json_error.lineno}, column {json_error.colno}: "
-                          f"{json_error.msg}); pass a synthesized template such as cdk.out/STACK.template.json"])
-    from cfnlint.decode.decode import decode_str
-
-    template, matches = decode_str(text)
-    if matches or template is None:
-        detail = matches[0].message if matches else "empty"
-        raise InputError([f"{flag}: {path} is neither JSON nor a YAML CloudFormation template ({detail})"])
+        text = read_text_input(path, what="template", max_bytes=MAX_TEMPLATE_FILE_BYTES)
+        template = parse_template_text(text, source=str(path))
+    except InputError as exc:
+        raise InputError([f"{flag}: {p}" for p in exc.problems]) from None
+    problems = shape_problems(template, str(path))
+    if problems:
+        raise InputError([f"{flag}: {p}" for p in problems])
     return template
 
 
@@ -61,30 +46,47 @@ class AssemblyStack:
 
 
 def assembly_stacks(directory: str | Path) -> list[AssemblyStack]:
-    """The CloudFormation stacks a cloud assembly (cdk.out) holds, from its manifest."""
+    """The CloudFormation stacks a cloud assembly (cdk.out) holds, from its manifest; InputError
+    for a manifest that is not one (every problem, naming the artifact and the key)."""
     directory = Path(directory)
     manifest_path = directory / "manifest.json"
     if not directory.is_dir():
         raise InputError([f"--assembly: {directory} is not a directory; pass a cloud assembly such as cdk.out "
                           f"(or a template with --template)"])
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        artifacts = manifest["artifacts"]
-    except FileNotFoundError:
+    if not manifest_path.is_file():
         raise InputError([f"--assembly: {directory} has no manifest.json: it is not a cloud assembly "
-                          f"(run `cdk synth` or `infrakit synth --out DIR`)"]) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError([f"--assembly: {manifest_path} is not a readable cloud assembly manifest: {exc}"]) from None
-    stacks = []
+                          f"(run `cdk synth` or `infrakit synth --out DIR`)"])
+    broken = f"--assembly: {manifest_path} is not a cloud assembly manifest"
+    try:
+        manifest = json.loads(read_text_input(manifest_path, what="cloud assembly manifest",
+                                              max_bytes=MAX_TEMPLATE_FILE_BYTES))
+    except InputError as exc:
+        raise InputError([f"--assembly: {p}" for p in exc.problems]) from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError([f"{broken}: {shown(str(exc), limit=200)}"]) from None
+    artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
+    if not isinstance(artifacts, dict):
+        raise InputError([f"{broken}: expected a JSON object with an 'artifacts' mapping"])
+    stacks, problems = [], []
     for artifact_id, artifact in artifacts.items():
+        if not isinstance(artifact, dict):
+            problems.append(f"{broken}: artifact {shown(artifact_id, limit=60)} is not a mapping")
+            continue
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
         props = artifact.get("properties") or {}
-        region = str(artifact.get("environment", "")).rsplit("/", 1)[-1]
-        stacks.append(AssemblyStack(
-            name=props.get("stackName") or artifact_id,
-            template_path=directory / props.get("templateFile", f"{artifact_id}.template.json"),
-            region=None if not region or region.startswith("unknown") else region))
+        template_file = props.get("templateFile", f"{artifact_id}.template.json") if isinstance(props, dict) else None
+        name = props.get("stackName") or artifact_id if isinstance(props, dict) else artifact_id
+        environment = artifact.get("environment", "")
+        if not isinstance(template_file, str) or not isinstance(name, str) or not isinstance(environment, str):
+            problems.append(f"{broken}: artifact {shown(artifact_id, limit=60)} needs properties.templateFile, "
+                            f"properties.stackName and environment as strings")
+            continue
+        region = environment.rsplit("/", 1)[-1]
+        stacks.append(AssemblyStack(name=name, template_path=directory / template_file,
+                                    region=None if not region or region.startswith("unknown") else region))
+    if problems:
+        raise InputError(problems)
     if not stacks:
         raise InputError([f"--assembly: {directory} holds no CloudFormation stack"])
     return stacks

@@ -85,3 +85,26 @@ def aurora(*, version: Any = "17.7", instance_class: str = "db.r6g.large", insta
 
 def eips(n: int) -> dict[str, dict]:
     return {f"Eip{i}": resource("AWS::EC2::EIP", Domain="vpc") for i in range(n)}
+
+
+def many_resources(count: int, *, extra: dict | None = None) -> dict[str, Any]:
+    """A template of ``count`` small resources (security groups, buckets, topics in turn) plus
+    ``extra``: the shape of the generated templates that made cfn-lint take minutes."""
+    kinds = (
+        lambda i: resource("AWS::EC2::SecurityGroup", GroupDescription=f"group {i}", VpcId=ref("Vpc"),
+                           SecurityGroupIngress=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                                  "CidrIp": "10.0.0.0/8"}]),
+        lambda i: resource("AWS::S3::Bucket", BucketName=f"bucket-{i}", Tags=[{"Key": "n", "Value": str(i)}]),
+        lambda i: resource("AWS::SNS::Topic", TopicName={"Fn::Sub": "${AWS::StackName}-t" + str(i)}),
+    )
+    resources = {"Vpc": resource("AWS::EC2::VPC", CidrBlock="10.0.0.0/16")}
+    for i in range(count - 1):
+        resources[f"R{i}"] = kinds[i % len(kinds)](i)
+    resources.update(copy.deepcopy(extra or {}))
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+
+
+def nested_json(depth: int) -> str:
+    """A template whose one property nests ``depth`` lists deep, as JSON text."""
+    return ('{"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": ' + "[" * depth + "1"
+            + "]" * depth + "}}}}")

@@ -29,4 +29,5 @@ class Context:
     today: dt.date
     environment: str | None = None  # "prod", "dev", ... when known; rules that depend on it say so
     costs: CostHooks | None = None
+    template_bytes: int | None = None  # the template file's size, when it came from a file
 

@@ -8,20 +8,25 @@ exhaust its memory.
   first (memoized per node, so the measure itself is linear in the file) and a document
   past ``MAX_YAML_NODES`` or ``MAX_NESTING_DEPTH`` is refused.
 - A key given twice is an error (PyYAML silently keeps the last one).
-- YAML 1.1's base-60 numbers are read as text: ``1:30`` is not the number 90.
+- Numbers are YAML 1.2's: ``1:30`` is text, not the base-60 number 90; ``010`` is ten, not
+  octal eight; ``1e3`` is a number.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from infrakit.core.errors import InputError
-from infrakit.core.schema.limits import MAX_NESTING_DEPTH, MAX_SCENARIO_FILE_BYTES, MAX_YAML_NODES
 from infrakit.core.text import shown
+
+# The bounds come from infrakit.core.schema.limits, imported when first needed: the schema
+# package reads its files through this module, so importing it here would be circular.
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -42,33 +47,70 @@ class _BoundedLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-# SafeLoader's resolvers, minus the sexagesimal forms of int and float (YAML 1.1 only; YAML
-# 1.2 dropped them): "1:30" stays the string it looks like.
+# SafeLoader's resolvers with YAML 1.2's numbers instead of YAML 1.1's: no base-60 ("1:30" stays
+# the string it looks like, not 90), a leading zero is decimal (010 is 10, not 8; octal is 0o10), and
+# an exponent needs no sign (1e3 is the number 1000, not the string "1e3").
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _BoundedLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if not (
-        tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in regexp.pattern)]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBER_TAGS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _BoundedLoader.add_implicit_resolver(
     "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$", re.X),
+    re.compile(r"^[-+]?(?:0b[0-1_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$"),
     list("-+0123456789"))
 _BoundedLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-                |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+                |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
                 |[-+]?\.(?:inf|Inf|INF)
                 |\.(?:nan|NaN|NAN))$""", re.X),
     list("-+0123456789."))
 
 
-def _measure(node: yaml.Node, sizes: dict[int, int], depths: dict[int, int], stack: set[int]) -> None:
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node).replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)
+    return sign * int(digits, 10)
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    max_nodes: int
+    max_depth: int
+    shape: str  # what such a file looks like, for the messages
+
+
+def _scenario_bounds() -> _Bounds:
+    from infrakit.core.schema.limits import MAX_NESTING_DEPTH, MAX_YAML_NODES
+
+    return _Bounds(MAX_YAML_NODES, MAX_NESTING_DEPTH, "a scenario or grid is a flat 'key: value' mapping with short "
+                                                      "lists")
+
+
+def _template_bounds() -> _Bounds:
+    from infrakit.core.schema.limits import MAX_TEMPLATE_DEPTH, MAX_TEMPLATE_NODES
+
+    return _Bounds(MAX_TEMPLATE_NODES, MAX_TEMPLATE_DEPTH, "a CloudFormation template nests a few levels of "
+                                                           "intrinsic functions, not hundreds")
+
+
+def _measure(node: yaml.Node, sizes: dict[int, int], depths: dict[int, int], stack: set[int],
+             bounds: _Bounds) -> None:
     """Expanded size and depth of ``node``'s subtree, memoized by node identity (aliases)."""
     key = id(node)
     if key in sizes:
         return
     if key in stack:  # a recursive alias (&a [*a]): no finite expansion
-        sizes[key], depths[key] = MAX_YAML_NODES + 1, MAX_NESTING_DEPTH + 1
+        sizes[key], depths[key] = bounds.max_nodes + 1, bounds.max_depth + 1
         return
     if isinstance(node, yaml.ScalarNode):
         sizes[key], depths[key] = 1, 1
@@ -77,52 +119,63 @@ def _measure(node: yaml.Node, sizes: dict[int, int], depths: dict[int, int], sta
     stack.add(key)
     size, depth = 1, 0
     for child in children:
-        _measure(child, sizes, depths, stack)
+        _measure(child, sizes, depths, stack, bounds)
         size += sizes[id(child)]
         depth = max(depth, depths[id(child)])
-        if size > MAX_YAML_NODES or depth > MAX_NESTING_DEPTH:
+        if size > bounds.max_nodes or depth > bounds.max_depth:
             break
     stack.discard(key)
     sizes[key], depths[key] = size, depth + 1
 
 
-def _compose_bounded(loader: _BoundedLoader, source: str) -> yaml.Node | None:
-    import sys
+def _too_deep(bounds: _Bounds, source: str) -> InputError:
+    return InputError([f"the YAML nests deeper than {bounds.max_depth} levels; {bounds.shape}."], source=source)
 
+
+def _compose_bounded(loader: yaml.SafeLoader, source: str, bounds: _Bounds) -> yaml.Node | None:
     # Composing recurses per nesting level; a pathological file must fail as bad input,
     # not as RecursionError.
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 6 * MAX_NESTING_DEPTH + 200))
+    sys.setrecursionlimit(max(limit, 6 * bounds.max_depth + 200))
     try:
         node = loader.get_single_node()
     except RecursionError:
-        raise InputError([f"the YAML nests deeper than {MAX_NESTING_DEPTH} levels; a scenario or grid is a flat "
-                          f"'key: value' mapping."], source=source) from None
+        raise _too_deep(bounds, source) from None
     finally:
         sys.setrecursionlimit(limit)
     if node is None:
         return None
     sizes: dict[int, int] = {}
     depths: dict[int, int] = {}
-    _measure(node, sizes, depths, set())
-    if sizes[id(node)] > MAX_YAML_NODES:
-        raise InputError([f"the YAML expands to more than {MAX_YAML_NODES:,} values (aliases such as *a repeat "
-                          f"whole structures); a scenario or grid is a flat 'key: value' mapping with short "
-                          f"lists. Remove the aliases."], source=source)
-    if depths[id(node)] > MAX_NESTING_DEPTH:
-        raise InputError([f"the YAML nests deeper than {MAX_NESTING_DEPTH} levels; a scenario or grid is a flat "
-                          f"'key: value' mapping."], source=source)
+    _measure(node, sizes, depths, set(), bounds)
+    if sizes[id(node)] > bounds.max_nodes:
+        raise InputError([f"the YAML expands to more than {bounds.max_nodes:,} values (aliases such as *a repeat "
+                          f"whole structures); {bounds.shape}. Remove the aliases."], source=source)
+    if depths[id(node)] > bounds.max_depth:
+        raise _too_deep(bounds, source)
     return node
 
 
 def load_yaml_text(text: str, *, source: str | None = None) -> Any:
     """Parse ``text`` with the bounds above; ``InputError`` for anything that is not sound YAML."""
-    loader = _BoundedLoader(text)
+    return _load(_BoundedLoader(text), source, _scenario_bounds())
+
+
+def load_template_yaml_text(text: str, *, source: str | None = None) -> Any:
+    """A CloudFormation template in YAML: short-form tags (``!Ref``, ``!GetAtt A.B``, ``!If``, ...)
+    become their long forms, dates stay text (CloudFormation has no timestamp type: an unquoted
+    ``AWSTemplateFormatVersion: 2010-09-09`` is the string), bounded like any input."""
+    return _load(_TemplateLoader(text), source, _template_bounds())
+
+
+def _load(loader: yaml.SafeLoader, source: str | None, bounds: _Bounds) -> Any:
     try:
-        node = _compose_bounded(loader, source or "YAML")
+        node = _compose_bounded(loader, source or "YAML", bounds)
         return None if node is None else loader.construct_document(node)
     except InputError:
         raise
+    except RecursionError:
+        raise _too_deep(bounds, source or "YAML") from None
     except ValueError as exc:  # PyYAML's date constructor raises ValueError for 2027-02-30
         raise InputError([f"malformed YAML: {shown(str(exc), limit=200)} (an impossible date? write dates as "
                           f"YYYY-MM-DD with a real day, or quote them)."], source=source) from None
@@ -136,17 +189,60 @@ def load_yaml_text(text: str, *, source: str | None = None) -> Any:
         loader.dispose()
 
 
-def read_text_input(path: str | Path, *, what: str = "file", max_bytes: int = MAX_SCENARIO_FILE_BYTES) -> str:
-    """The text of a user's input file, or ``InputError`` naming the path and what to do."""
+# CloudFormation's short forms: !Ref and !Condition keep their key; the others are Fn::NAME.
+_SHORT_FORMS = ("Ref", "Condition", "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join",
+                "Select", "Split", "Sub", "Transform", "And", "Equals", "If", "Not", "Or", "ToJsonString", "Length")
+
+
+class _TemplateLoader(_BoundedLoader):
+    """_BoundedLoader for CloudFormation templates."""
+
+
+_TemplateLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BoundedLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _short_form(name: str):
+    key = name if name in ("Ref", "Condition") else f"Fn::{name}"
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if name == "GetAtt" and isinstance(value, str) and "." in value:
+                value = value.split(".", 1)  # !GetAtt Db.Endpoint.Address -> ["Db", "Endpoint.Address"]
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {key: value}
+
+    return construct
+
+
+for _name in _SHORT_FORMS:
+    _TemplateLoader.add_constructor(f"!{_name}", _short_form(_name))
+
+
+def read_text_input(path: str | Path, *, what: str = "file", max_bytes: int | None = None) -> str:
+    """The text of a user's input file, or ``InputError`` naming the path and what to do. Reads at
+    most ``max_bytes`` + 1 bytes, so a device or pipe without end (/dev/zero) is refused, not read."""
+    if max_bytes is None:
+        from infrakit.core.schema.limits import MAX_SCENARIO_FILE_BYTES as max_bytes
     path = Path(path)
+    too_large = InputError([f"{path} is larger than {max_bytes:,} bytes; a {what} is at most {max_bytes:,} bytes. "
+                            f"Check that this is the file you meant."])
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise IsADirectoryError(21, "is a directory")
-        if size > max_bytes:
-            raise InputError([f"{path} is {size:,} bytes; a {what} is at most {max_bytes:,} bytes. Check that "
-                              f"this is the file you meant."])
-        return path.read_text(encoding="utf-8")
+        if path.stat().st_size > max_bytes:
+            raise too_large
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise too_large
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise InputError([f"file not found: {path}. Check the path (relative paths start from "
                           f"{Path.cwd()})."]) from None

@@ -13,6 +13,7 @@ from infra_lib.preflight.rules import (
     sg_listener_ports,
     sg_target_ports,
     storage_encryption,
+    template_limits,
 )
 
 ALL_RULES = (
@@ -27,4 +28,5 @@ ALL_RULES = (
     public_database,
     storage_encryption,
     custom_resources,
+    template_limits,
 )

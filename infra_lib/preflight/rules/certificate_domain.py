@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from infra_lib.preflight.context import Context
 from infra_lib.preflight.findings import Finding
-from infrakit.core.cfn import describe
+from infrakit.core.cfn import as_list, cut, describe
 from infrakit.core.schema import reserved_domain_problem
 
 ID = "ACM-CERTIFICATE-DOMAIN"
@@ -48,7 +48,7 @@ def _literal_tail(value: Any) -> str | None:
 
 def _options(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
     options = {}
-    for option in props.get("DomainValidationOptions") or []:
+    for option in as_list(props.get("DomainValidationOptions")):
         if isinstance(option, dict) and isinstance(option.get("DomainName"), str):
             options[option["DomainName"].lower().rstrip(".")] = option
     return options
@@ -74,6 +74,7 @@ def check(context: Context) -> Iterator[Finding]:
                 continue
             domain = value.lower().rstrip(".")
             lookup = domain[2:] if domain.startswith("*.") else domain
+            value = cut(value, 120)
             reserved = reserved_domain_problem(lookup)
             if reserved:
                 yield Finding(ID, "reserved-domain", resource,

@@ -24,7 +24,7 @@ def check(context: Context) -> Iterator[Finding]:
     for name, resource in index.resources.items():
         resource_type = str(resource.get("Type", "")) if isinstance(resource, dict) else ""
         if resource_type == "AWS::CloudFormation::CustomResource" or resource_type.startswith("Custom::"):
-            token = (resource.get("Properties") or {}).get("ServiceToken")
+            token = index.properties(name).get("ServiceToken")
             backing = index.type_of(index.target(token)) if token is not None else None
             yield Finding(ID, "custom-resource", name,
                           f"{name} is a custom resource ({resource_type})"

@@ -14,6 +14,7 @@ from infra_lib.preflight.context import Context, money
 from infra_lib.preflight.facts import catalog_source
 from infra_lib.preflight.findings import Finding
 from infrakit.core.catalogs import engine_catalog, version_key
+from infrakit.core.cfn import cut
 
 ID = "RDS-ENGINE-VERSION"
 TITLE = "RDS engine version is creatable, supported and fits the instance classes"
@@ -21,6 +22,27 @@ RATIONALE = ("AWS deprecates minor versions: a template that pins one fails at d
              "standard support are billed Extended Support per vCPU-hour. Serverless v2 and I/O-Optimized need "
              "minimum minors.")
 SOURCE_URL = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/aurorapostgresql-release-calendar.html"
+
+
+# Aurora Serverless v1 (EngineMode: serverless): no new clusters from 2025-01-08, end of life 2025-03-31.
+SERVERLESS_V1_CREATION_ENDED = dt.date(2025, 1, 8)
+SERVERLESS_V1_END_OF_LIFE = dt.date(2025, 3, 31)
+SERVERLESS_V1_SOURCE = ("AWS: Aurora Serverless v1 end of life 2025-03-31, no new clusters from 2025-01-08 "
+                        "(docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless.html)")
+
+
+def _serverless_v1(context: Context, resource: str, engine: str) -> Finding:
+    if context.today >= SERVERLESS_V1_CREATION_ENDED:
+        return Finding(ID, "serverless-v1-end-of-life", resource,
+                       f"{resource} is an Aurora Serverless v1 cluster (EngineMode: serverless, {engine}): AWS stopped "
+                       f"creating them on {SERVERLESS_V1_CREATION_ENDED.isoformat()} and ended them on "
+                       f"{SERVERLESS_V1_END_OF_LIFE.isoformat()}, so the deploy fails.",
+                       "Use Aurora Serverless v2: EngineMode provisioned, ServerlessV2ScalingConfiguration, and "
+                       "instances of class db.serverless.", SERVERLESS_V1_SOURCE)
+    return Finding(ID, "serverless-v1-ending", resource,
+                   f"{resource} is an Aurora Serverless v1 cluster: AWS stops creating them on "
+                   f"{SERVERLESS_V1_CREATION_ENDED.isoformat()} (end of life {SERVERLESS_V1_END_OF_LIFE.isoformat()}).",
+                   "Plan the move to Aurora Serverless v2.", SERVERLESS_V1_SOURCE)
 
 
 def _cdk_hint(engine: str, version: str) -> str:
@@ -55,6 +77,10 @@ def check(context: Context) -> Iterator[Finding]:
         version = index.literal(props.get("EngineVersion"))
         if not isinstance(engine, str):
             continue
+        engine = cut(engine, 60)
+        if str(props.get("EngineMode", "")).lower() == "serverless":
+            yield _serverless_v1(context, resource, engine)
+            continue
         instances = [(name, index.literal(c)) for name, c in instances]
         if isinstance(version, (int, float)) and not isinstance(version, bool):
             number = version
@@ -70,7 +96,9 @@ def check(context: Context) -> Iterator[Finding]:
                           f"time, so two deploys of this template can run different versions.",
                           "Pin EngineVersion to a creatable version.", "template")
             continue
-        if not isinstance(version, str):
+        if isinstance(version, str):
+            version = cut(version, 60)
+        else:
             yield Finding(ID, "unverified", resource,
                           f"{resource}'s EngineVersion is not a literal in the template; not checked.",
                           "Pin a literal version so it can be checked before deploy.", "template")

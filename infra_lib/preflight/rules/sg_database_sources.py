@@ -6,6 +6,7 @@ from typing import Iterator
 
 from infra_lib.preflight.context import Context
 from infra_lib.preflight.findings import Finding
+from infrakit.core.cfn import dig
 
 ID = "SG-DATABASE-SOURCES"
 TITLE = "Database security groups admit only application security groups"
@@ -15,11 +16,10 @@ SOURCE_URL = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overv
 
 # Resource types whose security groups count as "application" groups.
 APPLICATION_TYPES = {
-    "AWS::ECS::Service": lambda p: ((p.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {})
-    .get("SecurityGroups"),
-    "AWS::Lambda::Function": lambda p: (p.get("VpcConfig") or {}).get("SecurityGroupIds"),
+    "AWS::ECS::Service": lambda p: dig(p, "NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups"),
+    "AWS::Lambda::Function": lambda p: dig(p, "VpcConfig", "SecurityGroupIds"),
     "AWS::EC2::Instance": lambda p: p.get("SecurityGroupIds"),
-    "AWS::EC2::LaunchTemplate": lambda p: (p.get("LaunchTemplateData") or {}).get("SecurityGroupIds"),
+    "AWS::EC2::LaunchTemplate": lambda p: dig(p, "LaunchTemplateData", "SecurityGroupIds"),
     "AWS::AutoScaling::LaunchConfiguration": lambda p: p.get("SecurityGroups"),
 }
 

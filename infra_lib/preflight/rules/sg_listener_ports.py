@@ -62,6 +62,16 @@ def check(context: Context) -> Iterator[Finding]:
                           f"(CDK: listener with open=True derives the rule from the listener).", "template")
         if any(port is None for _, port, _ in own):
             continue  # cannot tell which ports are served
+        shared = {group: sorted(_other_users(index, group)) for group in groups}
+        for group, users in shared.items():
+            if users and any(r.group == group and r.port_range() for r in group_rules):
+                yield Finding(ID, "shared-group", group,
+                              f"Security group {group} of {balancer} is also attached to "
+                              f"{', '.join(users[:5])}{' and more' if len(users) > 5 else ''}: its ports without a "
+                              f"listener may serve those, so they were not checked against the listeners.",
+                              f"Give {balancer} a security group of its own that admits exactly its listener "
+                              f"ports.", "template")
+        group_rules = [r for r in group_rules if not shared.get(r.group)]
         served_by = {(port, ip) for _, port, protocol in own for ip in IP_PROTOCOLS.get(protocol, ("tcp",))}
         for rule in group_rules:
             span = rule.port_range()
@@ -81,3 +91,14 @@ def check(context: Context) -> Iterator[Finding]:
                               f"Security group {rule.group} of {balancer} admits {rule.describe_ports()} from "
                               f"{rule.describe_source()}; the listeners use only {listing}.",
                               "Admit exactly the listener ports.", "template")
+
+
+# Resource types that refer to a security group without being a user of it.
+NOT_USERS = ("AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress",
+             "AWS::EC2::SecurityGroupEgress")
+
+
+def _other_users(index, group: str) -> set[str]:
+    """Resources other than load balancers and security-group rules that use ``group``
+    (instances, launch templates, services, databases...)."""
+    return {name for name in index.referrers(group) if index.type_of(name) not in NOT_USERS}

@@ -10,6 +10,7 @@ from typing import Iterator
 
 from infra_lib.preflight.context import Context
 from infra_lib.preflight.findings import Finding
+from infrakit.core.cfn import as_list, dig
 
 ID = "SG-TARGET-PORTS"
 TITLE = "Service security groups admit the target port from the load balancer"
@@ -28,11 +29,11 @@ def _balancer_groups(context: Context) -> dict[str, list[str]]:
 
     def forward_targets(actions) -> list[str]:
         found = []
-        for action in actions or []:
+        for action in as_list(actions):
             if not isinstance(action, dict):
                 continue
             found.append(index.target(action.get("TargetGroupArn"), "AWS::ElasticLoadBalancingV2::TargetGroup"))
-            for entry in (action.get("ForwardConfig") or {}).get("TargetGroups") or []:
+            for entry in as_list(dig(action, "ForwardConfig", "TargetGroups")):
                 if isinstance(entry, dict):
                     found.append(index.target(entry.get("TargetGroupArn"), "AWS::ElasticLoadBalancingV2::TargetGroup"))
         return [f for f in found if f]
@@ -57,9 +58,9 @@ def check(context: Context) -> Iterator[Finding]:
     target_ports = {name: index.port(props.get("Port"))
                     for name, props in index.of_type("AWS::ElasticLoadBalancingV2::TargetGroup")}
     for service, props in index.of_type("AWS::ECS::Service"):
-        network = ((props.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {})
-        service_groups, external = index.group_refs(network.get("SecurityGroups"))
-        for mapping in props.get("LoadBalancers") or []:
+        network = dig(props, "NetworkConfiguration", "AwsvpcConfiguration")
+        service_groups, external = index.group_refs(dig(network, "SecurityGroups"))
+        for mapping in as_list(props.get("LoadBalancers")):
             if not isinstance(mapping, dict):
                 continue
             target_group = index.target(mapping.get("TargetGroupArn"), "AWS::ElasticLoadBalancingV2::TargetGroup")

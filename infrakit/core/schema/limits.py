@@ -57,3 +57,22 @@ MAX_YAML_NODES = 100_000
 # Deeper nesting than any scenario, grid or CloudFormation template needs; Python's own
 # recursion would fail near 1,000.
 MAX_NESTING_DEPTH = 64
+
+# Templates (infrakit preflight --template/--assembly, cost --template). CloudFormation itself
+# takes at most 1 MB; the kit reads larger ones so that it can say what is wrong with them.
+MAX_TEMPLATE_FILE_BYTES = 32 * 1024 * 1024
+# Values after YAML alias expansion, and nesting: far past any real template (CDK's deepest
+# Fn::Join/Fn::If chains nest about 15 levels), far below Python's recursion limit of 1,000.
+MAX_TEMPLATE_NODES = 5_000_000
+MAX_TEMPLATE_DEPTH = 100
+# Nested stacks followed from a cloud assembly, parent included.
+MAX_NESTED_STACK_DEPTH = 5
+
+# CloudFormation quotas (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+CFN_TEMPLATE_S3_MAX_BYTES = 1_048_576  # "Template body size in an Amazon S3 object: 1 MB"
+CFN_TEMPLATE_BODY_MAX_BYTES = 51_200  # in a CreateStack request (CDK uploads larger ones to S3)
+CFN_MAX_RESOURCES = 500
+CFN_MAX_PARAMETERS = 200
+CFN_MAX_OUTPUTS = 200
+CFN_MAX_MAPPINGS = 200
+CFN_MAX_LOGICAL_ID_LENGTH = 255
