@@ -299,6 +299,8 @@ def test_inputs_are_identified_by_their_content(tmp_path):
     ('{"base": {}, "head": {}, "lines": []}', "is a saved comparison"),
     ("{broken", "is not valid JSON (line 1"),
     ("bogus_key: 1\n", "read as a scenario file; expected a scenario file"),
+    ("hello world\n", "expected a mapping of 'key: value' lines"),
+    ("\n", "is empty; expected a scenario file"),
 ])
 def test_an_input_that_is_none_of_them_names_the_file_and_what_was_expected(tmp_path, content, fragment):
     from infrakit.verdicts.sources import identify
@@ -306,7 +308,7 @@ def test_an_input_that_is_none_of_them_names_the_file_and_what_was_expected(tmp_
     path = tmp_path / ("x.json" if content.startswith("{") else "x.yaml")
     path.write_text(content)
     with pytest.raises(InputError) as info:
-        identify(str(path), flag="--compare-to")
+        identify(str(path), flag="--compare-to", allow_empty=False)
     text = str(info.value)
     assert fragment in text and f"--compare-to: {path}" in text
 

@@ -77,8 +77,8 @@ def _inputs(args, problems: list[str]):
         problems.append("give a scenario file, or --template TEMPLATE.json (optionally with --scenario); "
                         f"HEAD may be {INPUTS}")
         head = None
-    base = _collect(problems, identify, args.compare_to, flag="--compare-to", stack=args.stack) \
-        if args.compare_to else None
+    base = _collect(problems, identify, args.compare_to, flag="--compare-to", stack=args.stack,
+                    allow_empty=False) if args.compare_to else None
     return head, usage_path, base
 
 

@@ -43,8 +43,12 @@ class Source:
         return f"{what} {self.path}"
 
 
-def identify(path: str, *, flag: str, stack: str | None = None, template_only: bool = False) -> Source:
-    """Identify ``path`` (see the module doc); InputError naming ``flag``, the file and what was expected."""
+def identify(path: str, *, flag: str, stack: str | None = None, template_only: bool = False,
+             allow_empty: bool = True) -> Source:
+    """Identify ``path`` (see the module doc); InputError naming ``flag``, the file and what was expected.
+
+    An empty file is the scenario defaults (as `infrakit cost empty.yaml` always was) unless
+    ``allow_empty`` is False (a base: comparing with an empty file is a mistake, not a choice)."""
     given = Path(path)
     if given.is_dir():
         return _assembly(given, flag, stack)
@@ -65,6 +69,8 @@ def identify(path: str, *, flag: str, stack: str | None = None, template_only: b
     if template_only:
         return _template_file(given, flag)
     stripped = text.lstrip()
+    if not stripped and not allow_empty:
+        raise InputError([f"{flag}: {path} is empty; {EXPECTED}"])
     if stripped.startswith(("{", "[")) or given.suffix.lower() == ".json":
         return _json_input(given, text, flag)
     if _TEMPLATE_MARKER.search(text):
