@@ -104,8 +104,10 @@ class Run:
             self.err.append(line)
             if self._marker and self._marker in line and not self.acted.is_set():
                 self.children = descendants(self.process.pid)
-                self._act()
-                self.acted.set()
+                try:
+                    self._act()
+                finally:  # keep draining stderr whatever the act did, or the process blocks on it
+                    self.acted.set()
 
     def finish(self, timeout: float = 120) -> tuple[int, str, str]:
         try:
@@ -296,14 +298,25 @@ def read_only_folder(tmp_path):
 
 
 @pytest.fixture
-def full_folder(tmp_path):
-    folder = tmp_path / "small"
-    if os.geteuid() != 0 or not _mount_tmpfs(folder, "size=64k"):
-        pytest.skip("a full disk needs a small tmpfs: mount -t tmpfs needs root and permission to mount")
-    try:
-        yield folder
-    finally:
+def small_disk(tmp_path):
+    """``small_disk(size)``: a folder on a tmpfs of that size (mount needs root and permission)."""
+    mounted: list[Path] = []
+
+    def make(size: str) -> Path:
+        folder = tmp_path / f"small-{size}"
+        if os.geteuid() != 0 or not _mount_tmpfs(folder, f"size={size}"):
+            pytest.skip("a full disk needs a small tmpfs: mount -t tmpfs needs root and permission to mount")
+        mounted.append(folder)
+        return folder
+
+    yield make
+    for folder in mounted:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.fixture
+def full_folder(small_disk):
+    return small_disk("64k")  # smaller than the cloud assembly
 
 
 def test_a_read_only_out_is_bad_input_before_any_slow_work(read_only_folder):
@@ -322,6 +335,33 @@ def test_a_full_out_fails_with_the_reason_and_leaves_valid_json_or_nothing(full_
     saved = record(full_folder)
     assert saved is None or saved["status"] == "failed"
     assert not (full_folder / "assembly").exists()  # no half-copied assembly
+    no_leftovers(full_folder)
+
+
+def fill(folder: Path) -> None:
+    """Use up what space the folder's file system has left (a file of the test's own)."""
+    try:
+        with open(folder / "filler", "wb", buffering=0) as handle:
+            while True:
+                handle.write(b"x" * 4096)
+    except OSError:  # full: that was the point
+        pass
+
+
+def test_a_disk_that_fills_during_the_deploy_still_leaves_the_outcome_on_disk(small_disk):
+    """The CLI deploys; outputs.json, the log and deploy.json then meet a full disk. The run
+    fails (exit 1) and says the stack was deployed; deploy.json is written after the kit's
+    own assembly copy is removed to make room."""
+    full_folder = small_disk("1m")
+    deploy = Run(["deploy", str(DEV), "--out", str(full_folder)], None)
+    deploy.when("deploying...", lambda: fill(full_folder))
+    code, out, err = deploy.finish()
+    assert deploy.acted.is_set() and code == 1, err[-2000:]
+    assert "Traceback" not in err and "No space left on device" in out
+    saved = record(full_folder)
+    assert saved["status"] == "failed" and saved["failure"]["type"] == "output"
+    assert saved["message"].startswith(f"{STACK} was deployed on local, but its results could not be saved")
+    assert "removed to make room" in saved["message"]
     no_leftovers(full_folder)
 
 
