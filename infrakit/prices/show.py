@@ -41,7 +41,9 @@ def show_text(data: dict[str, Any]) -> str:
                      f"{sum(r['basis'] == 'derived' for r in rows)} derived)")
         width = max((len(r["usage_type"]) for r in rows), default=10)
         for r in rows:
-            origin = f"{r['offer_code']} {r['offer_version']}" if r["offer_version"] else "shipped"
+            offer = " ".join(str(part) for part in (r["offer_code"], r["offer_version"]) if part)
+            where = "shipped" if r["from"].startswith("shipped") else f"refreshed {r['from']}"
+            origin = f"{where}, offer {offer}" if offer else where
             tiers = f" tiers {r['tiers']}" if r["tiers"] else ""
             lines.append(f"  {r['usage_type']:<{width}}  {unit_price(r['usd_per_unit']):>11} per {r['unit']:<13} "
                          f"{r['basis']:<8} {r['effective_date']}  {origin}{' SKU ' + r['sku'] if r['sku'] else ''}{tiers}")
