@@ -2,8 +2,9 @@
 
 One row per configuration; columns are priced quantities (counts, GB, task sizes) plus the
 attributes that select a price (region, instance class, storage type, arch). Built here from
-scenarios; ``cost_model.template`` builds the same columns from a synthesized template, and
-both go through ``cost_model.pricing``.
+scenarios; ``cost_model.from_template`` builds the same columns from any CloudFormation
+template (one row per distinct instance class, task size, ... of it), and both go through
+``cost_model.pricing``.
 """
 
 from __future__ import annotations
@@ -33,14 +34,15 @@ def month_index(dates: pd.Series) -> np.ndarray:
 
 
 # What the infrastructure is, as opposed to how it is used. Scenarios and synthesized
-# templates both produce exactly these columns (see cost_model.template); usage comes from
-# the scenario either way.
+# templates both produce exactly these columns (see cost_model.from_template); usage comes from
+# the scenario either way. The last two are never in the kit's stack (zero for scenarios): a
+# template's Elastic IPs that no NAT gateway uses, and its internal ALBs.
 STRUCTURE_COLUMNS = (
     "az_count", "nat_gateway_count", "regional_nat_az_count", "nat_public_ipv4_count", "alb_count",
     "alb_public_ipv4_count", "db_instance_count", "db_instance_class", "db_storage_type", "db_engine_version",
     "fargate_task_count", "fargate_vcpu_per_task", "fargate_memory_gb_per_task", "fargate_arch",
     "interface_endpoint_count", "interface_endpoint_az_count", "secret_count", "log_group_count",
-    "log_retention_days",
+    "log_retention_days", "other_public_ipv4_count", "internal_alb_count",
 )
 
 
@@ -78,6 +80,8 @@ def structure_from_scenarios(scenarios: pd.DataFrame) -> dict[str, object]:
         "secret_count": np.ones(n, dtype=np.int64),  # the generated database credentials
         "log_group_count": np.ones(n, dtype=np.int64),  # the service's log group
         "log_retention_days": scenarios["log_retention_days"].to_numpy(dtype=np.int64),
+        "other_public_ipv4_count": np.zeros(n, dtype=np.int64),
+        "internal_alb_count": np.zeros(n, dtype=np.int64),
     }
 
 

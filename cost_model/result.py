@@ -2,43 +2,86 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from cost_model.availability import assess, assumptions
 from cost_model.catalog import PriceCatalog
-from cost_model.pricing import PricedBill, price_bill, round_usd
-from cost_model.quantities import assemble_bill, bill_from_scenarios
+from cost_model.from_template import read_template
+from cost_model.pricing import PricedBill, missing_text, price_bill, round_usd
+from cost_model.quantities import USAGE_COLUMNS, assemble_bill, bill_from_scenarios
 from cost_model.scenarios import frame_from_scenarios
-from cost_model.template import implied_scenario_keys, structure_from_template
 from infrakit.core.schema import deployability_problems
 
 
 @dataclass(frozen=True)
 class ScenarioCost:
+    """One configuration priced. A scenario is one bill row; a template may be several
+    (``cost_model.from_template``): ``row_keys`` gives, per row, the line keys it contributes
+    (None: all), and every total, line list and schedule here adds the rows up."""
+
     scenario: dict[str, Any]
     priced: PricedBill
     availability: dict[str, Any]
     problems: list[str]  # why AWS would refuse it, or which prices are missing
+    row_keys: tuple[frozenset[str] | None, ...] = (None,)
+    template: dict[str, Any] | None = None  # what a priced template deploys (None for a scenario)
+    not_priced: tuple[dict[str, str], ...] = field(default=())
+
+    def _total(self, per_row: np.ndarray) -> float | None:
+        values = per_row[: len(self.row_keys)]
+        return None if np.isnan(values).any() else round_usd(float(values.sum()))
 
     @property
     def monthly_usd(self) -> float | None:
-        return round_usd(self.priced.monthly_usd[0])
+        if len(self.row_keys) == 1:
+            return round_usd(self.priced.monthly_usd[0])
+        return self._total(self.priced.monthly_usd)
 
     @property
     def horizon_usd(self) -> float | None:
-        return round_usd(self.priced.horizon_usd[0])
+        if len(self.row_keys) == 1:
+            return round_usd(self.priced.horizon_usd[0])
+        return self._total(self.priced.horizon_usd)
 
     @property
     def valid(self) -> bool:
         return not self.problems
 
     def lines(self, month_offset: int = 0) -> list[dict]:
-        return self.priced.lines(0, month_offset)
+        if len(self.row_keys) == 1:
+            return self.priced.lines(0, month_offset)
+        order = {}
+        for position, p in enumerate(self.priced.priced):
+            order.setdefault(p.component.key, position)
+        found = []
+        for row, keys in enumerate(self.row_keys):
+            for line in self.priced.lines(row, month_offset):
+                if keys is None or line["key"] in keys:
+                    found.append((order[line["key"]], row, line))
+                elif line["quantity"] != 0:  # a further row carries only its own usage: never lost, never twice
+                    raise AssertionError(f"bill row {row} priced {line['key']} it does not own")
+        return [line for _, _, line in sorted(found, key=lambda item: item[:2])]
+
+    def schedule(self) -> list[dict]:
+        """Month-by-month totals over the horizon (every row added up; None where a price is missing)."""
+        rows = [self.priced.schedule(row) for row in range(len(self.row_keys))]
+        out = []
+        for months in zip(*rows, strict=True):
+            amounts = [m["usd"] for m in months]
+            out.append({"month": months[0]["month"], "usd": None if None in amounts else float(sum(amounts))})
+        return out
+
+    def notes(self) -> list[str]:
+        return list(dict.fromkeys(note for row in range(len(self.row_keys)) for note in self.priced.notes(row)))
 
     def to_json(self) -> dict[str, Any]:
         """The ``infrakit cost --json`` contract (scenario, region, monthly_usd, horizon_usd,
-        lines) plus traceability and validity keys."""
+        lines) plus traceability and validity keys; ``template`` (what a priced template
+        deploys, else null) and ``not_priced`` (each of its resources the model does not
+        price, with the reason: usage-based, free, not modelled or unresolved)."""
         catalog = self.priced.catalog
         return {
             "scenario": self.scenario["name"],
@@ -48,14 +91,16 @@ class ScenarioCost:
             "lines": [{**line, "monthly_usd": round_usd(line["monthly_usd"])} for line in self.lines()],
             "start_date": self.scenario["start_date"],
             "horizon_months": self.scenario["horizon_months"],
-            "schedule": [{"month": m["month"], "usd": round_usd(m["usd"])} for m in self.priced.schedule(0)],
+            "schedule": [{"month": m["month"], "usd": round_usd(m["usd"])} for m in self.schedule()],
             "valid": self.valid,
             "problems": self.problems,
             "availability": self.availability,
-            "assumptions": {**assumptions(self.scenario), "pricing": self.priced.notes(0)},
+            "assumptions": {**assumptions(self.scenario), "pricing": self.notes()},
             "price_catalog": {"path": catalog.path, "effective_dates": list(catalog.date_range),
                               "snapshots": [dict(s) for s in catalog.snapshots
                                             if s.get("region") == self.scenario["region"]]},
+            "template": self.template,
+            "not_priced": [dict(entry) for entry in self.not_priced],
         }
 
 
@@ -66,23 +111,40 @@ def cost_scenario(scenario: dict[str, Any], *, catalog: PriceCatalog | None = No
 
 
 def cost_template(template: dict[str, Any], scenario: dict[str, Any], *,
-                  catalog: PriceCatalog | None = None) -> ScenarioCost:
-    """Price a synthesized CloudFormation template; usage, region and horizon come from ``scenario``.
+                  catalog: PriceCatalog | None = None, stack_name: str | None = None) -> ScenarioCost:
+    """Price any CloudFormation template (ours, any CDK app's, a published one); usage, region and
+    horizon come from ``scenario``. InputError for a document that is no template.
 
-    The structure (NAT gateways, addresses, ALBs, DB instances, tasks, endpoints, secrets,
-    log groups) is read from the template, so what is priced is what would be deployed.
+    What is priced is what the template deploys at its parameter defaults: every resource the
+    model knows becomes bill rows (``cost_model.from_template``) priced by ``price_bill``;
+    every other resource is listed in ``not_priced`` with its reason.
     """
-    structure = structure_from_template(template)
-    frame = frame_from_scenarios([scenario])
-    bill = assemble_bill(frame, structure)
+    reading = read_template(template, region=scenario["region"], stack_name=stack_name or scenario["name"])
+    frame = frame_from_scenarios([scenario] * len(reading.parts))
+    if not reading.uniform:
+        for column in USAGE_COLUMNS:
+            frame[column] = frame[column].to_numpy(dtype=float) * reading.usage_shares(column)
+    bill = assemble_bill(frame, reading.structure())
     # Availability follows what the template builds, not what the scenario says.
-    implied = frame_from_scenarios([{**scenario, **implied_scenario_keys(structure)}])
-    return _cost(scenario, implied, bill, catalog, [])
+    implied = frame_from_scenarios([{**scenario, **reading.implied}])
+    result = _cost(scenario, implied, bill, catalog, [], row_keys=tuple(p.keys for p in reading.parts))
+    availability = dict(result.availability)
+    for name in reading.not_assessed:
+        availability[name] = None
+    availability["not_assessed"] = dict(reading.not_assessed)
+    return ScenarioCost(scenario=scenario, priced=result.priced, availability=availability, problems=result.problems,
+                        row_keys=result.row_keys, template={**reading.description, "region": scenario["region"]},
+                        not_priced=reading.not_priced)
 
 
-def _cost(scenario, frame, bill, catalog, problems) -> ScenarioCost:
+def _cost(scenario, frame, bill, catalog, problems, *, row_keys=(None,)) -> ScenarioCost:
     priced = price_bill(bill, catalog)
-    if missing := priced.missing_reason(0):
-        problems.append(missing)
+    missing = sorted({p.component.usage_types[p.usage_type_index[row]]
+                      for row, keys in enumerate(row_keys)
+                      for p, gone in zip(priced.priced, priced.missing[row], strict=True)
+                      if gone and (keys is None or p.component.key in keys)})
+    if missing:
+        problems.append(missing_text(priced.catalog, str(bill["region"].iloc[0]), missing))
     availability = {k: (v.item() if hasattr(v, "item") else v) for k, v in assess(frame).iloc[0].to_dict().items()}
-    return ScenarioCost(scenario=scenario, priced=priced, availability=availability, problems=problems)
+    return ScenarioCost(scenario=scenario, priced=priced, availability=availability, problems=problems,
+                        row_keys=row_keys)

@@ -139,9 +139,9 @@ def _run(args, head, base, usage, gates) -> int:
     if base_cost is None:
         document = {**head_cost, "gates": results, "verdict": verdict}
         if args.markdown:
-            text = render.cost_markdown(head_cost, verdict, results)
+            text = render.cost_markdown(head_cost, verdict, results) + _template_markdown(head_cost)
         elif not args.json:
-            text = _single_table(head_priced, verdict, results)
+            text = _single_table(head_priced, verdict, results, usage_from=_usage_label(args, usage))
     else:
         comparison = compare(base_cost, head_cost)
         document = {**comparison, "gates": results, "verdict": verdict}
@@ -157,7 +157,47 @@ def _run(args, head, base, usage, gates) -> int:
     return EXIT_OK if verdict["status"] == OK else EXIT_FAILURE
 
 
-def _single_table(priced, verdict, gates) -> str:
+def _usage_label(args, usage) -> str:
+    if usage is None:
+        return "the scenario defaults (`infrakit keys`; give --scenario FILE for your own)"
+    return str(args.scenario_option or args.scenario)
+
+
+def _template_table(result, table: str, usage_from: str) -> str:
+    """A template's cost table: its header describes the template (never the kit's defaults) and
+    the resources not priced are listed before the price sources."""
+    from cost_model.template_parts import header_lines, not_priced_lines
+
+    _, rest = table.split("\n", 1)
+    body, marker, prices = rest.partition("Prices: ")
+    head = [*header_lines(result.template, result.scenario["region"]), f"Usage: {usage_from}"]
+    return "\n".join([*head, body.rstrip("\n"), *not_priced_lines(result.not_priced)]) + "\n" + marker + prices
+
+
+def _template_markdown(cost, side: str | None = None) -> str:
+    """The template's header and what is not priced, as Markdown (nothing for a scenario)."""
+    from cost_model.template_parts import header_lines, not_priced_lines
+
+    if not cost.get("template"):
+        return ""
+    title = f"{side} template" if side else "Template"
+    head = header_lines(cost["template"], cost.get("region", ""))
+    return "\n".join(["", f"**{title}**: {head[0]}", "", head[1], "",
+                      *not_priced_lines(cost.get("not_priced") or [], markdown=True)]) + "\n"
+
+
+def _not_priced_summary(cost, side: str) -> str:
+    entries = cost.get("not_priced") or []
+    if not cost.get("template") or not entries:
+        return ""
+    reasons: dict[str, int] = {}
+    for entry in entries:
+        reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
+    counts = ", ".join(f"{n} {r}" for r, n in reasons.items())
+    return f"{side}: {len(entries)} resource(s) not priced ({counts}); see --json not_priced\n"
+
+
+def _single_table(priced, verdict, gates, *, usage_from: str = "") -> str:
     from infrakit.verdicts import render
 
     if priced.result is None:  # a saved cost JSON: its lines as saved
@@ -166,6 +206,8 @@ def _single_table(priced, verdict, gates) -> str:
         from cost_model.tables import cost_table
 
         table = cost_table(priced.result)
+        if priced.result.template is not None:
+            table = _template_table(priced.result, table, usage_from)
     budget = priced.cost.get("budget_usd_per_month")
     if budget is not None:
         table += f"Budget: {render.money(budget)}/month (budget_usd_per_month)\n"
