@@ -161,7 +161,7 @@ def cmd_diff(args) -> int:
 
 
 def cmd_emulator_start(args) -> int:
-    from infra_lib.emulator import EmulatorError, start_emulator
+    from infra_lib.emulator import PortInUseError, start_emulator
     from infrakit.aws_env import check_region
     from infrakit.core.errors import InputError
 
@@ -176,7 +176,7 @@ def cmd_emulator_start(args) -> int:
         raise InputError(problems)
     try:
         emulator = start_emulator(port=args.port)
-    except EmulatorError as exc:  # a port in use is the caller's choice: bad input, exit 2
+    except PortInUseError as exc:  # the caller's choice: bad input, exit 2 (a moto mismatch is a failure, exit 1)
         raise InputError([f"--port: {exc}"]) from None
     env = emulator.env(args.region)
     if args.json:

@@ -41,6 +41,12 @@ DIR_MODE = 0o777 & ~_UMASK
 
 def output_problem(path: str | os.PathLike, exc: OSError) -> OutputError:
     """An ``OutputError`` that names the path, the cause in words and what to do."""
+    import shutil
+
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list):
+        # copytree collects one (source, destination, reason) per file: the first reason is the cause.
+        first = next((why for *_, why in exc.args[0] if why), str(exc))
+        return OutputError(f"cannot write {path}: {first}; free some space or choose another output folder (--out)")
     advice = {
         errno.ENOSPC: "the disk is full; free some space or choose another output folder",
         errno.EDQUOT: "the disk quota is exhausted; free some space or choose another output folder",
@@ -166,10 +172,15 @@ class FolderLock:
             if same:
                 break
             handle.close()
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+        except OSError as exc:  # a full disk: the lock is held all the same, the holder's pid just unsaid
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                handle.close()
+                raise output_problem(self.path, exc) from None
         self._handle = handle
         return self
 
