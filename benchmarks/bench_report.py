@@ -29,6 +29,7 @@ PHASES = {
     "kernel start": ("run", "kernel_start_s"),
     "sweep (both notebooks)": ("laps", "sweep"),
     "charts": ("laps", "charts"),
+    "sensitivity": ("laps", "sensitivity"),
     "as-given check": ("laps", "as_given"),
     "synth": ("laps", "synth"),
     "preflight": ("laps", "preflight"),

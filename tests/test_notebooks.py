@@ -142,22 +142,40 @@ def test_notebooks_execute_with_papermill_and_write_results_beside_them(tmp_path
 
 
 @pytest.mark.slow
-def test_papermill_cli_with_a_parameter_file(tmp_path):
+def test_papermill_cli_with_a_parameter_file_writes_beside_the_output_notebook(tmp_path):
+    """papermill run from some other folder, without --inject-output-path: the results go
+    beside the executed notebook, and nothing lands in the working directory."""
     params_file = tmp_path / "params.yaml"
-    params_file.write_text('name: cli-run\nengine_version: "16.8"\nhorizon_months: 12\naz_count: 3\n'
-                           'deploy_target: none\n')
+    params_file.write_text("name: cli-run\nhorizon_months: 12\naz_count: 3\ndeploy_target: none\n")
     out_dir = tmp_path / "executed"
     out_dir.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     done = subprocess.run([str(PAPERMILL), str(NOTEBOOKS[0]), str(out_dir / "trade_offs.ipynb"), "-f", str(params_file),
-                           "--inject-output-path", "--no-progress-bar"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+                           "-r", "engine_version", "16.8", "--no-progress-bar"],
+                          capture_output=True, text=True, cwd=elsewhere, timeout=300)
     assert done.returncode == 0, done.stderr
-    # Every key of the file is a notebook parameter (papermill only warns about its own injected path).
-    unknown = re.findall(r"Passed unknown parameter: (\S+)", done.stderr)
-    assert unknown == ["PAPERMILL_OUTPUT_PATH"]
+    # Every key of the file is a notebook parameter.
+    assert re.findall(r"Passed unknown parameter: (\S+)", done.stderr) == []
     result = json.loads((out_dir / "trade_offs.json").read_text())  # beside the executed notebook
     assert result["scenario"] == "cli-run" and result["as_given"]["keys"]["engine_version"] == "16.8"
     assert result["as_given"]["keys"]["az_count"] == 3
+    assert list(elsewhere.iterdir()) == []
+    nb = nbformat.read(out_dir / "trade_offs.ipynb", as_version=4)
+    from tests.test_report_summary import dollar_texts
+
+    money = [found for cell in nb.cells for output in cell.get("outputs", [])
+             for found in dollar_texts(output.get("data", {}).get("text/html", ""))]
+    assert money and all(safe for _, safe in money)  # JupyterLab typesets none of it as maths
+
+
+@pytest.mark.slow
+def test_papermill_refuses_a_numeric_engine_version_and_says_how_to_pass_it(tmp_path):
+    done = subprocess.run([str(PAPERMILL), str(NOTEBOOKS[0]), str(tmp_path / "out.ipynb"), "-p", "engine_version",
+                           "16.8", "--no-progress-bar"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode != 0
+    assert "-r engine_version 16.8" in done.stderr and 'engine_version: "16.8"' in done.stderr
+    assert not (tmp_path / "trade_offs.json").exists()
 
 
 @pytest.mark.slow

@@ -121,6 +121,7 @@ def test_summary_markdown_lists_every_run_with_its_status_and_why():
     ]
     text = summary_markdown(entries)
     assert "2 scenario(s): 1 ok, 1 failed." in text
-    assert "| dev | ✅ ok | single NAT, 2 AZs | $160.92 | $5,793.12 | -$9.08/month | passed | ok: deployed |" in text
+    assert "| dev | ✅ ok | single NAT, 2 AZs | \\$160.92 | \\$5,793.12 | -\\$9.08/month | passed | ok: deployed |" in text
     assert "prod \\| eu" in text and "price missing" in text  # no horizon figure: said, never $0
-    assert "- **prod \\| eu** (failed): over budget: $900.00/month" in text
+    assert "- **prod \\| eu** (failed): over budget: \\$900.00/month" in text
+    assert "$" not in text.replace("\\$", "")  # every dollar escaped: no maths on GitHub

@@ -41,10 +41,11 @@ class Html:
         return no_math(self.markup)
 
 
-# Columns that hold identifiers: they wrap only at spaces (a key broken mid-word is unreadable);
-# every other text cell may break anywhere, so a long ARN never widens the page.
-IDENTIFIER_COLUMNS = frozenset({"key", "kind", "severity", "rule_id", "rule", "status", "step", "resource_type",
-                                "output", "cheaper_below", "cheaper_above"})
+# Columns that hold identifiers: never broken inside a word (a key or usage type cut in two is
+# unreadable); short codes never wrap at all. Every other text cell may break anywhere, so a
+# long ARN or source never widens the page.
+IDENTIFIER_COLUMNS = frozenset({"key", "usage_type", "resource_type", "output", "cheaper_below", "cheaper_above"})
+CODE_COLUMNS = frozenset({"severity", "rule_id", "rule", "kind", "status", "step"})
 
 
 def _cell(value, column: str, money_columns: Sequence[str]) -> tuple[str, bool]:
@@ -84,7 +85,8 @@ class Table:
             cells = []
             for column, value in zip(columns, values, strict=True):
                 text, number = _cell(value, column, self.money_columns)
-                cls = "num" if number else ("id" if column in IDENTIFIER_COLUMNS else "")
+                cls = "num" if number else ("code" if column in CODE_COLUMNS else
+                                            "id" if column in IDENTIFIER_COLUMNS else "")
                 cells.append(f'<td class="{cls}">{html.escape(text)}</td>' if cls else f"<td>{html.escape(text)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         table = f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

@@ -139,12 +139,12 @@ def _tie_sentence(rule: Mapping[str, Any]) -> str:
 
 def rule_sentences(rule: Mapping[str, Any], mode: str = "recommended") -> list[str]:
     """How the decided configuration was chosen, tie-breaks included."""
-    if mode == "as_given":
-        return ["Pinned by the parameters (decide: as_given): the configuration as given is shipped; the study's "
-                "recommendation is shown for comparison only."]
     if rule.get("winner") is None:
         return [f"No configuration of the {rule['configurations']} studied is {' and '.join(rule['constraints'])}, "
                 "so the configuration as given is checked instead."]
+    if mode == "as_given":
+        return ["Pinned by the parameters (decide: as_given): the configuration as given is shipped; the study's "
+                "recommendation is shown for comparison only."]
     out = [f"Rule: the cheapest first month among the {rule['candidates']} of {rule['configurations']} configurations "
            f"that are {', '.join(rule['constraints'])}; ties go to the lower expected egress loss, then the lower "
            f"cost over {rule['horizon_months']} months, then the engine major that stays in standard support longest."]
@@ -170,24 +170,27 @@ def changes(as_given: Mapping[str, Any], decided: Mapping[str, Any]) -> list[dic
     return [{"key": k, "as_given": a.get(k), "decided": b.get(k)} for k in VARIED_KEYS if a.get(k) != b.get(k)]
 
 
-def _delta_words(delta: float, what: str) -> str:
+def _delta_words(delta: float, what: str, would: bool) -> str:
+    save, cost = ("would save", "would cost") if would else ("saves", "costs")
     if round(delta, 2) == 0:
-        return f"costs the same {what}"
-    return f"saves {money(-delta)} {what}" if delta < 0 else f"costs {money(delta)} more {what}"
+        return f"{cost} the same {what}"
+    return f"{save} {money(-delta)} {what}" if delta < 0 else f"{cost} {money(delta)} more {what}"
 
 
-def difference_sentence(as_given: Mapping[str, Any], decided: Mapping[str, Any], horizon_months: int) -> str:
-    """The decision against the configuration as given, in money, per month and over the horizon."""
+def difference_sentence(as_given: Mapping[str, Any], decided: Mapping[str, Any], horizon_months: int, *,
+                        subject: str = "the decision", would: bool = False) -> str:
+    """``decided`` against the configuration as given, in money, per month and over the horizon."""
     a_month, b_month = as_given.get("monthly_usd"), decided.get("monthly_usd")
     if a_month is None or b_month is None:
         return "The difference against the configuration as given is unknown: a price is missing."
     monthly = b_month - a_month
     horizon = (decided.get("horizon_usd") or 0.0) - (as_given.get("horizon_usd") or 0.0)
     head = (f"Against the configuration as given ({money(a_month)}/month, {money(as_given.get('horizon_usd'))} over "
-            f"{horizon_months} months), the decision ")
+            f"{horizon_months} months), {subject} ")
     if round(monthly, 2) == 0 and round(horizon, 2) == 0:
-        return head + "costs the same."
-    return head + f"{_delta_words(monthly, 'a month')} and {_delta_words(horizon, f'over {horizon_months} months')}."
+        return head + ("would cost the same." if would else "costs the same.")
+    return head + (f"{_delta_words(monthly, 'a month', would)} and "
+                   f"{_delta_words(horizon, f'over {horizon_months} months', would)}.")
 
 
 def risk_sentences(decided: Mapping[str, Any], assumptions: Mapping[str, Any]) -> list[str]:

@@ -65,7 +65,7 @@ table.data th, table.data td { border-bottom: 1px solid var(--line); padding: 4p
                                vertical-align: top; }
 table.data td { overflow-wrap: anywhere; }
 table.data td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-table.data td.id { overflow-wrap: normal; word-break: normal; }
+table.data td.id { overflow-wrap: normal; word-break: normal; } table.data td.code { white-space: nowrap; }
 table.data th { background: var(--soft); font-weight: 600; overflow-wrap: normal; word-break: normal; hyphens: none; }
 table.changes { width: auto; font-size: 14px; background: #fff; } table.changes td:nth-child(3) { color: var(--muted); }
 #comparison { table-layout: fixed; } #comparison th { overflow-wrap: anywhere; }
@@ -146,7 +146,7 @@ def _suppressed(decision: Mapping[str, Any] | None) -> str:
     for finding in findings:
         by_rule.setdefault((finding["rule_id"], finding.get("suppression_reason") or ""), []).append(
             finding.get("resource") or "(template)")
-    rows = "".join(f"<tr><td>{_e(rule)}</td><td>{len(resources)}</td><td>{_e(reason)}</td>"
+    rows = "".join(f'<tr><td class="code">{_e(rule)}</td><td class="num">{len(resources)}</td><td>{_e(reason)}</td>'
                    f"<td>{_e(', '.join(resources))}</td></tr>" for (rule, reason), resources in by_rule.items())
     return (head + '<div class="table" data-table="suppressed"><table class="data"><thead><tr><th>rule</th>'
             f"<th>findings</th><th>reason</th><th>resources</th></tr></thead><tbody>{rows}</tbody></table></div>")

@@ -108,6 +108,12 @@ def summary_section(trade: Mapping[str, Any], decision: Mapping[str, Any] | None
              _changes_table(given, picked), _cards(cards)]
     if picked.get("config_id") != given.get("config_id"):
         parts.append(f'<p class="difference">{_e(explain.difference_sentence(given, picked, horizon))}</p>')
+    recommended = trade.get("recommended") or {}
+    if mode == "as_given" and recommended and recommended.get("config_id") != given.get("config_id"):
+        changed = ", ".join(f"{c['key']} {c['as_given']} → {c['decided']}" for c in explain.changes(given, recommended))
+        parts.append(f'<p class="difference">Not shipped, the study\'s recommendation: {_e(recommended["description"])} '
+                     f'({_e(changed)}). {_e(explain.difference_sentence(given, recommended, horizon, subject="it", would=True))}'
+                     '</p>')
     parts.append('<h3>Why</h3>' + "".join(f'<p class="rule">{_e(t)}</p>' for t in rule))
     parts.append('<h3>Risk</h3>' + "".join(f'<p class="risk">{_e(t)}</p>'
                                            for t in explain.risk_sentences(picked, trade.get("assumptions") or {})))

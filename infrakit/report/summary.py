@@ -17,8 +17,10 @@ STATUS_MARK = {"ok": "✅ ok", "attention": "⚠️ attention", "failed": "❌ f
 
 
 def _cell(text: Any) -> str:
-    """Text safe inside a Markdown table cell (pipes and newlines would break the row)."""
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").strip()
+    """Text safe inside a Markdown table cell (pipes and newlines would break the row) and from
+    maths: GitHub typesets "$487.23/month ($17,540.39" between two dollar signs, so every "$" is
+    escaped (CommonMark renders "\\$" as "$")."""
+    return str(text if text is not None else "").replace("|", "\\|").replace("$", "\\$").replace("\n", " ").strip()
 
 
 def _difference(entry: Mapping[str, Any]) -> str:
