@@ -41,24 +41,39 @@ def frame_from_scenarios(scenarios: Sequence[Mapping[str, Any]]) -> pd.DataFrame
     return pd.DataFrame(columns, index=pd.RangeIndex(n, name="config_id"))
 
 
-def frame_from_grid(grid: Grid) -> pd.DataFrame:
-    """The Cartesian product of ``grid.axes`` (first axis varies slowest), constants broadcast."""
+def frame_from_grid(grid: Grid, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+    """The Cartesian product of ``grid.axes`` (first axis varies slowest), constants broadcast.
+
+    ``start``/``stop`` expand only the configurations ``start <= config_id < stop`` (a chunk of
+    a grid too large to hold at once); the rows are exactly those of the whole frame, with the
+    same ``config_id`` index and the same column types, so chunks can be priced on their own
+    and their results combined.
+    """
     sizes = [len(v) for v in grid.axes.values()]
     n = math.prod(sizes) if sizes else 1
-    rows = np.arange(n, dtype=np.int64)
+    stop = n if stop is None else min(int(stop), n)
+    start = max(0, min(int(start), stop))
+    rows = np.arange(start, stop, dtype=np.int64)
     columns: dict[str, Any] = {}
     stride = n
     axis_codes = {}
     for key, size in zip(grid.axes, sizes, strict=True):
         stride //= size
         axis_codes[key] = (rows // stride) % size
-    zeros = np.zeros(n, dtype=np.int64)
+    zeros = np.zeros(len(rows), dtype=np.int64)
     for spec in FIELDS:
         if spec.name in grid.axes:
             columns[spec.name] = _column(grid.axes[spec.name], axis_codes[spec.name])
         else:
             columns[spec.name] = _column([grid.constants[spec.name]], zeros)
-    return pd.DataFrame(columns, index=pd.RangeIndex(n, name="config_id"))
+    return pd.DataFrame(columns, index=pd.RangeIndex(start, stop, name="config_id"))
+
+
+def grid_chunks(grid: Grid, chunk_rows: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` index ranges of at most ``chunk_rows`` configurations covering ``grid``."""
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    return [(start, min(start + chunk_rows, grid.size)) for start in range(0, grid.size, chunk_rows)]
 
 
 def scenario_from_row(frame: pd.DataFrame, position: int) -> dict[str, Any]:
