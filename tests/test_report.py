@@ -328,7 +328,7 @@ def test_a_failing_scenario_gets_a_failure_page_and_the_others_finish(tmp_path, 
     assert (tmp_path / "out" / "fine" / "decision.json").exists()
     assert 'href="../doomed/report.html"' not in (tmp_path / "out" / "index.html").read_text()
     assert 'href="doomed/report.html"' in (tmp_path / "out" / "index.html").read_text()
-    assert (tmp_path / "out" / "fine" / "report.html").read_text().count('data-chart="') == 4
+    assert (tmp_path / "out" / "fine" / "report.html").read_text().count('data-chart="') == 5
 
 
 def test_decision_takes_the_recommendation_unless_pinned(seed_model_study):
