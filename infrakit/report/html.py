@@ -232,9 +232,10 @@ def _index_row(run: Mapping[str, Any]) -> str:
     return (f'<tr data-scenario="{_e(run["name"])}" data-status="{_e(status)}"><td><a href="{_e(run["href"])}">'
             f'{_e(run["name"])}</a></td><td>{_status_badge(status)}'
             + (f'<ul class="reasons">{why}</ul>' if why and status != "ok" else "") + "</td>"
-            f'<td>{_e(money(run.get("monthly_usd")) if shown_cost else "")}</td><td>{_e(delta)}</td>'
-            f'<td>{_e(run.get("recommendation") or "")}</td><td>{_e(run.get("preflight", ""))}</td>'
-            f'<td>{_e(run.get("deploy", ""))}</td><td>{run["duration_s"]:.1f} s</td></tr>')
+            f'<td class="num">{_e(money(run.get("monthly_usd")) if shown_cost else "")}</td>'
+            f'<td class="num">{_e(delta)}</td><td>{_e(run.get("recommendation") or "")}</td>'
+            f'<td>{_e(run.get("preflight", ""))}</td><td>{_e(run.get("deploy", ""))}</td>'
+            f'<td class="num">{run["duration_s"]:.1f} s</td></tr>')
 
 
 def index_page(runs: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any]) -> str:
