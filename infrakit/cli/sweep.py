@@ -1,51 +1,110 @@
-"""`infrakit sweep`: price every configuration of a grid and recommend one."""
+"""`infrakit sweep`: price every configuration of a grid and recommend one.
+
+    infrakit sweep GRID                      the cheapest configurations and the recommendation
+    infrakit sweep GRID --csv | --json       every row (written at Arrow speed, a chunk at a time)
+    infrakit sweep GRID --summary [--json]   aggregates only, the grid streamed in index-range chunks
+        [--jobs N | --scheduler ADDRESS]     ... on a local Dask cluster or an existing one
+        [--parquet DIR]                      ... and every row to a Parquet dataset (folder or fsspec URL)
+"""
 
 from __future__ import annotations
 
 import sys
 
 from infrakit.cli.common import EXIT_OK
-from infrakit.core.files import json_text
+
+
+def _positive(name: str, low: int, high: int):
+    import argparse
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} takes a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be from {low:,} to {high:,}, got {number:,}")
+        return number
+
+    return parse
 
 
 def add_parsers(sub) -> None:
-    sweep = sub.add_parser("sweep", help="price every configuration of a grid and recommend one")
+    from cost_model.streaming import DEFAULT_CHUNK_ROWS, DEFAULT_TOP_K
+
+    sweep = sub.add_parser("sweep", help="price every configuration of a grid and recommend one",
+                           description="Price every configuration of a grid and recommend one. --summary streams "
+                                       "the grid in chunks (memory does not grow with it), here or on a Dask cluster.")
     sweep.add_argument("grid", metavar="GRID.yaml")
     fmt = sweep.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="one JSON object with a row per configuration")
+    fmt.add_argument("--json", action="store_true",
+                     help="one JSON object with a row per configuration (with --summary: the aggregates)")
     fmt.add_argument("--csv", action="store_true", help="CSV, a row per configuration")
+    sweep.add_argument("--summary", action="store_true",
+                       help="aggregates only: counts by reason, the Pareto frontier, the recommendation, the top k; "
+                            "grids up to 100,000,000 configurations")
+    sweep.add_argument("--top", type=_positive("--top", 0, 1000), default=DEFAULT_TOP_K, metavar="K",
+                       help=f"with --summary: the K best configurations that meet the constraints (default "
+                            f"{DEFAULT_TOP_K})")
+    sweep.add_argument("--parquet", metavar="DIR",
+                       help="write every row as a partitioned Parquet dataset to DIR (a folder or an fsspec URL such "
+                            "as s3://bucket/prefix); prints the summary")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the chunks on an existing Dask cluster (tcp://HOST:PORT)")
+    sweep.add_argument("--jobs", type=_positive("--jobs", 1, 64), default=None, metavar="N",
+                       help="run the chunks on a local Dask cluster of N worker processes")
+    sweep.add_argument("--chunk-rows", type=_positive("--chunk-rows", 1, 10_000_000), default=None, metavar="N",
+                       help=f"configurations per chunk, which bounds memory (default {DEFAULT_CHUNK_ROWS:,}; --csv and "
+                            f"--json sweep grids up to 250,000 in one pass unless this is given)")
     sweep.set_defaults(func=cmd_sweep)
 
 
-def sweep_rows_json(result) -> str:
-    """The rows as a JSON array; pandas' encoder writes NaN as null and is fast at 100k rows."""
-    table = result.table.reset_index()
-    table["reasons"] = [list(r) for r in table["reasons"]]
-    return table.to_json(orient="records", double_precision=10)
-
-
 def cmd_sweep(args) -> int:
+    from infrakit.core.schema import read_yaml_mapping, validate_grid
+    from infrakit.sweep_stream import STREAM_MAX_GRID_SIZE, check_options
+
+    summary = getattr(args, "summary", False)
+    parquet = getattr(args, "parquet", None)
+    scheduler = getattr(args, "scheduler", None)
+    jobs = getattr(args, "jobs", None)
+    check_options(summary=summary, fmt="csv" if args.csv else ("json" if args.json else None), parquet=parquet,
+                  scheduler=scheduler, jobs=jobs)
+    streamed = summary or parquet is not None
+    raw = read_yaml_mapping(args.grid)
+    grid = validate_grid(raw, source=str(args.grid), **({"max_size": STREAM_MAX_GRID_SIZE} if streamed else {}))
+    if streamed:
+        return _summary(args, grid, parquet=parquet, scheduler=scheduler, jobs=jobs)
+    if args.json or args.csv:
+        from infrakit.sweep_stream import write_rows
+
+        out = sys.stdout.buffer
+        chunk_rows = getattr(args, "chunk_rows", None)
+        write_rows(grid, out, fmt="json" if args.json else "csv", grid_path=args.grid,
+                   chunk_rows=chunk_rows or _default_chunk_rows(),
+                   **({"in_memory_rows": chunk_rows} if chunk_rows else {}))
+        out.flush()
+        return EXIT_OK
     from cost_model import sweep
     from cost_model.tables import sweep_table
-    from infrakit.core.schema import load_grid
 
-    grid = load_grid(args.grid)
-    result = sweep(grid)
-    if args.json:
-        header = {
-            "grid": args.grid,
-            "configurations": len(result.table),
-            "varied_keys": list(result.varied_keys),
-            "recommended": result.recommended,
-            "reason": result.reason,
-        }
-        sys.stdout.write(json_text(header, indent=None)[:-2] + ', "rows": ' + sweep_rows_json(result) + "}\n")
-    elif args.csv:
-        table = result.table.reset_index()
-        table["reasons"] = [" | ".join(r) for r in table["reasons"]]
-        table.to_csv(sys.stdout, index=False, float_format="%.6f")
-    else:
-        print(sweep_table(result), end="")
+    print(sweep_table(sweep(grid)), end="")
     return EXIT_OK
 
 
+def _default_chunk_rows() -> int:
+    from cost_model.streaming import DEFAULT_CHUNK_ROWS
+
+    return DEFAULT_CHUNK_ROWS
+
+
+def _summary(args, grid, *, parquet, scheduler, jobs) -> int:
+    from infrakit.core.files import json_text
+    from infrakit.sweep_stream import summarize, summary_text
+
+    result, info = summarize(grid, chunk_rows=getattr(args, "chunk_rows", None) or _default_chunk_rows(),
+                             top_k=getattr(args, "top", 10), scheduler=scheduler, jobs=jobs, parquet=parquet)
+    if args.json:
+        sys.stdout.write(json_text({"grid": args.grid, **result.to_json(), "run": info}, indent=None))
+    else:
+        sys.stdout.write(summary_text(result, info))
+    return EXIT_OK
