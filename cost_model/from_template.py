@@ -44,6 +44,7 @@ from cost_model.template_parts import (
 from infrakit.core.catalogs import engine_catalog
 from infrakit.core.cfn import TemplateIndex, as_list, as_port, describe, mapping, shape_problems
 from infrakit.core.errors import InputError
+from infrakit.core.schema.limits import CLOUDWATCH_RETENTION_DAYS, FARGATE_MEMORY_MIB_BY_CPU, MAX_NUMBER
 
 AURORA_POSTGRES = "aurora-postgresql"
 DEFAULT_ENGINE_VERSION = "default"  # a cluster without EngineVersion: AWS's default, no Extended Support known
@@ -75,7 +76,7 @@ def _count(value: Any, default: int) -> int | None:
     if value is None:
         return default
     number = as_port(value)
-    return number if number is not None and number >= 0 else None
+    return number if number is not None and 0 <= number <= MAX_NUMBER else None
 
 
 class _Reader:
@@ -146,6 +147,7 @@ class _Reader:
                 self.price(name, ["elastic_ip_public_ipv4_hours"])
         regional_azs = sum(active for _, active in regional)
         return {"azs": azs, "zonal": zonal, "regional": regional, "nat_azs": nat_azs, "other_eips": other_eips,
+                "nat_eips": nat_eip_count,
                 "columns": {"az_count": max(len(azs), len(zonal), 1), "nat_gateway_count": len(zonal),
                             "regional_nat_az_count": regional_azs,
                             "nat_public_ipv4_count": nat_eip_count + regional_azs,
@@ -311,6 +313,8 @@ class _Reader:
                 problem = (UNRESOLVED, "RuntimePlatform is not resolved")
             elif problem is None and system.upper() != "LINUX":
                 problem = (NOT_MODELLED, f"Fargate on {system}: Windows rates and licence fees are not modelled")
+            elif problem is None and memory not in FARGATE_MEMORY_MIB_BY_CPU.get(cpu, ()):
+                problem = (NOT_MODELLED, f"Cpu {cpu} / Memory {memory} MiB is no Fargate task size (AWS refuses it)")
             if problem:
                 self.skip(name, *problem)
                 continue
@@ -355,6 +359,8 @@ class _Reader:
             if days is None or days <= 0 or not isinstance(kind, str):
                 self.skip(name, UNRESOLVED, f"RetentionInDays {describe(retention)} / LogGroupClass "
                                             f"{describe(kind)} are not resolved")
+            elif days not in CLOUDWATCH_RETENTION_DAYS:
+                self.skip(name, NOT_MODELLED, f"RetentionInDays {days} is no period CloudWatch Logs accepts")
             elif kind.upper() != "STANDARD":
                 self.skip(name, NOT_MODELLED, f"log group class {kind}: only the Standard class is in the price model")
             else:

@@ -197,7 +197,8 @@ def describe_template(index, reader, *, network, public_albs, internal_albs, clu
                     for name, condition in index.skipped.items()],
         "availability_zones": len(network["azs"]),
         "nat_gateways": {"zonal": list(network["zonal"]),
-                         "regional": [{"resource": n, "azs": a} for n, a in network["regional"]]},
+                         "regional": [{"resource": n, "azs": a} for n, a in network["regional"]],
+                         "elastic_ips": network["nat_eips"]},
         "other_elastic_ips": list(network["other_eips"]),
         "load_balancers": {"internet_facing_alb": [{"resource": n, "public_ipv4_addresses": a}
                                                    for a, names in public_albs.items() for n in names],
@@ -247,9 +248,10 @@ def header_lines(description: Mapping[str, Any], region: str) -> list[str]:
     """The cost table's first lines for a template: what it deploys (counts, classes, sizes), never
     the kit's defaults, and how many of its resources are priced."""
     d = description
-    items = [region, _plural(d["availability_zones"], "AZ")]
+    items = [region, _plural(d["availability_zones"], "AZ") if d["availability_zones"] else "no subnets"]
     zonal, regional = len(d["nat_gateways"]["zonal"]), d["nat_gateways"]["regional"]
-    nat = [_plural(zonal, "zonal NAT gateway")] if zonal else []
+    eips = d["nat_gateways"]["elastic_ips"]
+    nat = [_plural(zonal, "zonal NAT gateway") + (f" ({_plural(eips, 'EIP')})" if eips else "")] if zonal else []
     nat += [f"regional NAT gateway ({r['azs']} AZs)" for r in regional]
     items.append(" + ".join(nat) if nat else "no NAT gateway")
     if d["other_elastic_ips"]:
@@ -275,7 +277,9 @@ def header_lines(description: Mapping[str, Any], region: str) -> list[str]:
     counts = (f"Resources: {d['resources']} created, {len(d['priced'])} priced, {d['not_priced_count']} not priced"
               + (f" ({reasons})" if reasons else ""))
     if d["skipped"]:
-        counts += f"; {len(d['skipped'])} not created (condition false at the parameter defaults)"
+        names = ", ".join(f"{s['resource']} ({s['condition']})" for s in d["skipped"][:8])
+        more = f" and {len(d['skipped']) - 8} more" if len(d["skipped"]) > 8 else ""
+        counts += f"; not created (condition false at the parameter defaults): {names}{more}"
     return [f"{d['stack'] or 'template'} (template): {', '.join(items)}", counts]
 
 

@@ -131,6 +131,8 @@ def _run(args, head, base, usage, gates) -> int:
     base_priced = _collect(problems, _price, base, usage, args.region) if base is not None else None
     if problems:
         raise InputError(problems)
+    for priced in (head_priced, base_priced):
+        _name_template(priced)
     head_cost = head_priced.cost
     base_cost = None if base_priced is None else base_priced.cost
     results = gate_mod.evaluate(gates, head_cost, base_cost)
@@ -145,16 +147,26 @@ def _run(args, head, base, usage, gates) -> int:
     else:
         comparison = compare(base_cost, head_cost)
         document = {**comparison, "gates": results, "verdict": verdict}
+        sides = (("BASE", base_cost), ("HEAD", head_cost))
         if args.markdown:
             text = render.comparison_markdown(comparison, verdict, results)
+            text += "".join(_template_markdown(cost, side) for side, cost in sides)
         elif not args.json:
             from cost_model.tables import terminal_width
 
             text = render.comparison_table(comparison, verdict, results, width=terminal_width())
+            text += "".join(_not_priced_summary(cost, side) for side, cost in sides)
     print(json_text(document) if args.json else text, end="")
     for reason in verdict["reasons"]:  # after everything is printed: what failed, for the CI log
         print(f"infrakit cost: failed: {reason}", file=sys.stderr)
     return EXIT_OK if verdict["status"] == OK else EXIT_FAILURE
+
+
+def _name_template(priced) -> None:
+    """A priced template's description names its stack and file (the usage scenario names the run)."""
+    description = None if priced is None else priced.cost.get("template")
+    if description is not None:
+        description.update(stack=priced.source.name or description.get("stack"), path=priced.source.path)
 
 
 def _usage_label(args, usage) -> str:
@@ -166,12 +178,20 @@ def _usage_label(args, usage) -> str:
 def _template_table(result, table: str, usage_from: str) -> str:
     """A template's cost table: its header describes the template (never the kit's defaults) and
     the resources not priced are listed before the price sources."""
+    import textwrap
+
+    from cost_model.tables import terminal_width
     from cost_model.template_parts import header_lines, not_priced_lines
 
-    _, rest = table.split("\n", 1)
+    rest = table[table.index("\nMonth ") + 1:]  # the scenario header may be wrapped over several lines
     body, marker, prices = rest.partition("Prices: ")
     head = [*header_lines(result.template, result.scenario["region"]), f"Usage: {usage_from}"]
-    return "\n".join([*head, body.rstrip("\n"), *not_priced_lines(result.not_priced)]) + "\n" + marker + prices
+    unpriced = not_priced_lines(result.not_priced)
+    width = terminal_width()
+    if width:
+        head, unpriced = ([part for line in lines for part in textwrap.wrap(line, width, subsequent_indent="    ")]
+                          for lines in (head, unpriced))
+    return "\n".join([*head, body.rstrip("\n"), *unpriced]) + "\n" + marker + prices
 
 
 def _template_markdown(cost, side: str | None = None) -> str:
@@ -190,10 +210,10 @@ def _not_priced_summary(cost, side: str) -> str:
     entries = cost.get("not_priced") or []
     if not cost.get("template") or not entries:
         return ""
-    reasons: dict[str, int] = {}
-    for entry in entries:
-        reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
-    counts = ", ".join(f"{n} {r}" for r, n in reasons.items())
+    from cost_model.template_parts import REASONS
+
+    reasons = {r: sum(1 for entry in entries if entry["reason"] == r) for r in REASONS}
+    counts = ", ".join(f"{n} {r}" for r, n in reasons.items() if n)
     return f"{side}: {len(entries)} resource(s) not priced ({counts}); see --json not_priced\n"
 
 
