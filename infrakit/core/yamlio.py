@@ -158,18 +158,20 @@ def _compose_bounded(loader: yaml.SafeLoader, source: str, bounds: _Bounds) -> y
 
 def load_yaml_text(text: str, *, source: str | None = None) -> Any:
     """Parse ``text`` with the bounds above; ``InputError`` for anything that is not sound YAML."""
-    return _load(_BoundedLoader(text), source, _scenario_bounds())
+    return _load(_BoundedLoader, text, source, _scenario_bounds())
 
 
 def load_template_yaml_text(text: str, *, source: str | None = None) -> Any:
     """A CloudFormation template in YAML: short-form tags (``!Ref``, ``!GetAtt A.B``, ``!If``, ...)
     become their long forms, dates stay text (CloudFormation has no timestamp type: an unquoted
     ``AWSTemplateFormatVersion: 2010-09-09`` is the string), bounded like any input."""
-    return _load(_TemplateLoader(text), source, _template_bounds())
+    return _load(_TemplateLoader, text, source, _template_bounds())
 
 
-def _load(loader: yaml.SafeLoader, source: str | None, bounds: _Bounds) -> Any:
+def _load(loader_class: type[yaml.SafeLoader], text: str, source: str | None, bounds: _Bounds) -> Any:
+    loader = None
     try:
+        loader = loader_class(text)  # the reader refuses control characters here already
         node = _compose_bounded(loader, source or "YAML", bounds)
         return None if node is None else loader.construct_document(node)
     except InputError:
@@ -183,10 +185,12 @@ def _load(loader: yaml.SafeLoader, source: str | None, bounds: _Bounds) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError([f"malformed YAML{where}: {str(problem)[:200]}. Fix the syntax (a 'key: value' per "
-                          f"line)."], source=source) from None
+        problem = " ".join(str(problem).split())[:200]
+        raise InputError([f"malformed YAML{where}: {problem}. Fix the syntax (a 'key: value' per line)."],
+                         source=source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # CloudFormation's short forms: !Ref and !Condition keep their key; the others are Fn::NAME.
