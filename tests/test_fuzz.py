@@ -13,10 +13,12 @@ repeatable); ``INFRAKIT_FUZZ_EXAMPLES=500 INFRAKIT_FUZZ_RANDOM=1`` explores furt
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ
                 print_blob=True)
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(tempfile.mkdtemp(prefix="infrakit-fuzz-"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)  # the folder this module made, nothing else
 
 
 def cli(args: list[str], text: str, suffix: str = ".yaml") -> tuple[int, str, str]:
