@@ -126,6 +126,16 @@ def test_unknown_short_form_tags_and_duplicate_keys_are_bad_input(tmp_path, caps
     assert code == 2 and "'B' appears twice" in err
 
 
+def test_yaml_templates_read_as_cloudformation_reads_them():
+    from infrakit.core.yamlio import load_template_yaml_text
+
+    data = load_template_yaml_text("AWSTemplateFormatVersion: 2010-09-09\nA: 1:30\nB: 010\nC: !GetAtt Db.Endpoint.Port\n"
+                                   "D: !Sub ['${X}', {X: !Ref Y}]\nE: !Condition IsProd\nF: !Not [!Equals [a, b]]\n")
+    assert data == {"AWSTemplateFormatVersion": "2010-09-09", "A": "1:30", "B": 10,
+                    "C": {"Fn::GetAtt": ["Db", "Endpoint.Port"]}, "D": {"Fn::Sub": ["${X}", {"X": {"Ref": "Y"}}]},
+                    "E": {"Condition": "IsProd"}, "F": {"Fn::Not": [{"Fn::Equals": ["a", "b"]}]}}
+
+
 def test_a_template_file_past_the_read_bound_is_refused_without_reading_it(tmp_path, capsys):
     path = tmp_path / "huge.json"
     with path.open("wb") as handle:  # sparse: no disk used

@@ -98,9 +98,11 @@ def _lint_findings(template, run: _Run, template_bytes: int | None) -> tuple[cfn
 
 
 def _check(template, run: _Run, *, prefix: str = "", parameter_values: Mapping[str, Any] | None = None,
-           template_bytes: int | None = None, chain: tuple[Path, ...] = ()) -> list[Finding]:
-    index = TemplateIndex(template, region=run.region, stack_name=run.stack_name if not prefix else None,
-                          parameter_values=parameter_values)
+           template_bytes: int | None = None, chain: tuple[Path, ...] = (),
+           index: TemplateIndex | None = None) -> list[Finding]:
+    if index is None:
+        index = TemplateIndex(template, region=run.region, stack_name=run.stack_name if not prefix else None,
+                              parameter_values=parameter_values)
     context = Context(index=index, region=run.region, facts=run.facts, today=run.today,
                       environment=run.environment, costs=run.costs, template_bytes=template_bytes)
     lint_run, findings = _lint_findings(template, run, template_bytes)
@@ -204,13 +206,13 @@ def preflight(template: Mapping[str, Any], *, region: str, live: bool = False, s
     facts = LiveFacts(region, session=session) if live else OfflineFacts(region)
     if today is None:
         today = facts.now.date() if live else dt.date.today()
-    resolved_environment = _normalise(environment) if environment else infer_environment(
-        TemplateIndex(template, region=region, stack_name=stack_name), stack_name)
+    index = TemplateIndex(template, region=region, stack_name=stack_name)
+    resolved_environment = _normalise(environment) if environment else infer_environment(index, stack_name)
     bounds = {} if cfn_lint_timeout_s is None else {"timeout_s": cfn_lint_timeout_s}
     run = _Run(region=region, facts=facts, today=today, environment=resolved_environment, costs=costs,
                cfn_lint=cfn_lint, lint_bounds=bounds, pack=pack,
                template_dir=Path(template_dir) if template_dir else None, stack_name=stack_name, progress=progress)
-    findings = [_bounded(f) for f in _check(template, run, template_bytes=template_bytes)]
+    findings = [_bounded(f) for f in _check(template, run, template_bytes=template_bytes, index=index)]
     declared, problems = suppression_mod.from_template(template)
     findings.extend(Finding("PREFLIGHT", "bad-suppression", "", problem,
                             "Give the suppression a reason of at least 10 characters.", "template", "error")
