@@ -134,14 +134,28 @@ def assemble(index, reader, *, network, public_albs, internal_albs, clusters, fa
                    lambda d, m: {"log_group_count": len(m), "log_retention_days": d},
                    lambda p: {LOG_USAGE: len(log_items[p][1]) / total_logs}, lambda _: LOG_KEYS)
     stack_usage = {LOG_USAGE: len(log_items[0][1]) / total_logs} if len(log_items) > 1 else {}
+    unused = _usage_without_carrier(network, public_albs, clusters, fargate)
+    stack_usage.update(dict.fromkeys(unused, 0.0))
     parts = (Part("stack", stack, usage=stack_usage, default_usage=1.0), *extra)
     implied, not_assessed = _availability_inputs(network, public_albs, internal_albs, clusters, endpoints)
     description = describe_template(index, reader, network=network, public_albs=public_albs,
                                     internal_albs=internal_albs, clusters=clusters, fargate=fargate,
                                     endpoints=endpoints, secrets=secrets, logs=logs)
     description["bill_rows"] = [part.what for part in parts]
+    description["usage_not_applied"] = unused
     return TemplateReading(parts=parts, description=description, not_priced=tuple(reader.not_priced),
                            implied=implied, not_assessed=not_assessed)
+
+
+def _usage_without_carrier(network, public_albs, clusters, fargate) -> dict[str, str]:
+    """Scenario usage nothing in the template carries (usage key -> why), priced at zero: the kit's
+    stack always carries all of it."""
+    out = {}
+    if not fargate and not clusters:
+        out["cross_az_gb_per_month"] = "no Fargate service or Aurora cluster exchanges traffic across AZs"
+    if not public_albs and not network["zonal"] and not network["regional"]:
+        out["internet_egress_gb_per_month"] = "no internet-facing ALB or NAT gateway sends it to the internet"
+    return out
 
 
 EGRESS_FIELDS = ("egress_outage_hours_per_year", "egress_survives_az_loss", "az_loss_egress")

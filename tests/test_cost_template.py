@@ -99,6 +99,9 @@ def test_foreign_template_without_aurora_is_priced_not_crashed(capsys):
     # One NAT for two AZs: half the NAT traffic (50 GB default) crosses, billed both ways.
     (crossing,) = keys["cross_az_nat_data"]
     assert crossing["quantity"] == 50.0
+    # No service or database in the template: the scenario's service-to-database traffic is not applied.
+    assert keys["cross_az_service_data"][0]["quantity"] == 0
+    assert list(payload["template"]["usage_not_applied"]) == ["cross_az_gb_per_month"]
     unpriced = not_priced(payload)
     assert unpriced["OrdersBucket"]["reason"] == "usage-based" and unpriced["OrdersTable"]["reason"] == "usage-based"
     assert unpriced["S3Endpoint"]["reason"] == "free" and unpriced["Vpc"]["reason"] == "free"
@@ -372,3 +375,25 @@ def test_mangled_templates_never_raise_anything_but_bad_input():
             assert exc.problems
             outcomes["bad input"] += 1
     assert outcomes["priced"] > 50 and outcomes["bad input"] > 5, outcomes
+
+
+@pytest.mark.parametrize("resources", [
+    {"Bucket": {"Type": "AWS::S3::Bucket"}},
+    {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}},
+    {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12"}},
+     "Topic": {"Type": "AWS::SNS::Topic"}, "Thing": {"Type": "AWS::IoT::Thing"}},
+])
+def test_templates_without_aurora_price_without_a_traceback(capsys, tmp_path, resources):
+    """Issue 14: `cost --template` crashed (KeyError 'none') on any template without an Aurora cluster."""
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Resources": resources}))
+    code, payload, err = cost_json(capsys, path)
+    assert code == 0, err
+    assert {entry["resource"] for entry in payload["not_priced"]} == set(resources)
+    assert payload["monthly_usd"] is not None and payload["template"]["aurora_clusters"] == []
+    assert {line["key"] for line in payload["lines"]} <= {"cross_az_service_data", "internet_egress_data"}
+    # Nothing in these templates carries the scenario's cross-AZ or internet traffic.
+    assert all(line["quantity"] == 0 for line in payload["lines"]) and payload["monthly_usd"] == 0
+    assert set(payload["template"]["usage_not_applied"]) == {"cross_az_gb_per_month", "internet_egress_gb_per_month"}
+    code, out, err = run(capsys, "cost", "--template", path)
+    assert code == 0 and "Traceback" not in err and "no Aurora" in out.splitlines()[0]

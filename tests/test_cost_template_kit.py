@@ -15,6 +15,7 @@ def test_the_kit_stack_leaves_only_free_resources_unpriced(grid_results):
         assert {entry["reason"] for entry in cost.not_priced} == {"free"}, result.stack_name
         assert cost.row_keys == (None,)  # one bill row: the kit's stack has one of everything
         assert cost.to_json()["availability"]["not_assessed"] == {}
+        assert cost.template["usage_not_applied"] == {}  # the stack carries all of the scenario's usage
 
 
 def test_the_kit_template_is_described_by_what_it_deploys(grid_results):

@@ -185,7 +185,9 @@ def _template_table(result, table: str, usage_from: str) -> str:
 
     rest = table[table.index("\nMonth ") + 1:]  # the scenario header may be wrapped over several lines
     body, marker, prices = rest.partition("Prices: ")
-    head = [*header_lines(result.template, result.scenario["region"]), f"Usage: {usage_from}"]
+    unused = result.template.get("usage_not_applied") or {}
+    usage_note = f" ({', '.join(unused)}: $0, nothing in the template carries them)" if unused else ""
+    head = [*header_lines(result.template, result.scenario["region"]), f"Usage: {usage_from}{usage_note}"]
     unpriced = not_priced_lines(result.not_priced)
     width = terminal_width()
     if width:
