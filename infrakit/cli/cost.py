@@ -186,7 +186,7 @@ def _template_table(result, table: str, usage_from: str) -> str:
     rest = table[table.index("\nMonth ") + 1:]  # the scenario header may be wrapped over several lines
     body, marker, prices = rest.partition("Prices: ")
     unused = result.template.get("usage_not_applied") or {}
-    usage_note = f" ({', '.join(unused)}: $0, nothing in the template carries them)" if unused else ""
+    usage_note = f" ({', '.join(unused)}: not applied, nothing in the template carries them)" if unused else ""
     head = [*header_lines(result.template, result.scenario["region"]), f"Usage: {usage_from}{usage_note}"]
     unpriced = not_priced_lines(result.not_priced)
     width = terminal_width()
@@ -200,8 +200,8 @@ def _template_markdown(cost, side: str | None = None) -> str:
     """The template's header and what is not priced, as Markdown (nothing for a scenario)."""
     from cost_model.template_parts import header_lines, not_priced_lines
 
-    if not cost.get("template"):
-        return ""
+    if (cost.get("input") or {}).get("kind") != "template" or not cost.get("template"):
+        return ""  # a scenario, or a saved cost JSON (shown as saved)
     title = f"{side} template" if side else "Template"
     head = header_lines(cost["template"], cost.get("region", ""))
     return "\n".join(["", f"**{title}**: {head[0]}", "", head[1], "",
@@ -210,7 +210,7 @@ def _template_markdown(cost, side: str | None = None) -> str:
 
 def _not_priced_summary(cost, side: str) -> str:
     entries = cost.get("not_priced") or []
-    if not cost.get("template") or not entries:
+    if (cost.get("input") or {}).get("kind") != "template" or not entries:
         return ""
     from cost_model.template_parts import REASONS
 
