@@ -53,7 +53,7 @@ def parse_gates(values: Mapping[str, Any], *, has_base: bool) -> tuple[list[Gate
             problems.append(f"{flag}: {shown(raw)} is not a finite number; give a limit such as {flag} 10")
             continue
         if dest == "max_monthly_usd" and limit < 0:
-            problems.append(f"{flag}: {shown(raw)} is negative; a monthly cost is never below $0")
+            problems.append(f"{flag}: {shown(raw)} is negative; a monthly cost is never below zero")
             continue
         if needs_base and not has_base:
             problems.append(f"{flag} compares the head with a base: add --compare-to BASE (a scenario, a template "
@@ -101,7 +101,8 @@ def evaluate(gates: Sequence[Gate], head: Mapping[str, Any], base: Mapping[str, 
         pct = delta_percent(base_usd, head_usd)
         if pct is None:  # base is $0
             over = delta > 0
-            text = ("an increase from $0.00 has no finite percentage" if over else "no increase from $0.00")
+            zero = money(0.0)
+            text = (f"an increase from {zero} has no finite percentage" if over else f"no increase from {zero}")
             results.append(_result(gate, None if over else 0.0, not over, f"{text} {span}, "
                                    f"{'over' if over else 'within'} the limit of {gate.limit_text()}"))
             continue
