@@ -1,135 +1,92 @@
-"""The batch runner behind `infrakit report`: check every parameter file, execute both
-notebooks per scenario with papermill on the kernel set-up registered into .venv, render
-each scenario's HTML report (or its failure page) and the index over the batch.
+"""The batch runner behind `infrakit report`: check every parameter file, run each scenario as
+a task on a Dask cluster (``infrakit.report.task``: both notebooks with papermill on the
+kernel ``infrakit``, the page rendered on the worker), write what comes back under ``--out``,
+and the index over the batch.
 
 - Bad input stops the batch before any kernel starts (``InputError``, exit 2).
-- A failing scenario gets a failure page and keeps its executed notebook; the others
-  still run; the batch reports failure (exit 1).
-- ``jobs > 1`` runs scenarios in parallel threads. Kernels talk over IPC sockets in a
-  private temporary folder instead of TCP ports, so parallel kernels cannot race for the
-  same port (papermill#511: "Address already in use").
-- Each scenario that deploys locally gets its own AWS emulator (see ``scenario_emulator``);
-  its kernels get the emulator's ``AWS_ENDPOINT_URL`` and dummy credentials.
+- One code path: ``scheduler`` is an existing cluster's address; otherwise a ``LocalCluster``
+  of ``jobs`` worker processes on this machine. Workers are checked at connect
+  (``infrakit.cluster.check_workers``). The notebooks go to the workers with each task and the
+  files come back to this process, which writes them atomically: no shared filesystem.
+- A failing scenario gets a failure page and keeps its executed notebook; a task whose worker
+  died is run again elsewhere by the scheduler; the others still run; the batch reports
+  failure (exit 1). Nothing a scenario does (a page that cannot be rendered, a lost worker)
+  costs the batch its index.
+- The output folder is locked (``FolderLock``): a second report into it is refused at once.
+- SIGINT or SIGTERM stops the batch promptly: queued scenarios are cancelled, running ones'
+  kernels and emulators are killed, the index is written with what finished and the rest
+  marked ``interrupted``, and no process the batch started is left (exit 130 or 143).
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import importlib.util
-import os
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager
-
-from infrakit.core.errors import InfrakitError
-from infrakit.core.files import json_text, write_atomic
+from infrakit.core.errors import InputError
+from infrakit.core.files import FolderLock, json_text, write_atomic
 from infrakit.core.paths import NOTEBOOK_DIR
-from infrakit.core.text import strip_ansi
 from infrakit.report import html as pages
+from infrakit.report.artefacts import write_scenario_files
+from infrakit.report.emulator_process import EmulatorProcess, scenario_emulator  # noqa: F401 - public seams
+from infrakit.report.kernels import (  # noqa: F401 - the runner's public names, as before
+    CELL_TIMEOUT_S,
+    KERNEL_NAME,
+    START_TIMEOUT_S,
+    IsolatedKernelManager,
+    check_kernel,
+    kernel_manager_for,
+)
 from infrakit.report.params import RunSpec, load_run_specs
 from infrakit.report.provenance import provenance as current_provenance
-from infrakit.report.status import FAILED, decided_figures, run_verdict
+from infrakit.report.status import FAILED, decided_figures
 from infrakit.report.summary import summary_markdown
+from infrakit.report.task import NOTEBOOKS, ScenarioOutcome, kernel_env, run_scenario_task, stop_batch  # noqa: F401
 
-KERNEL_NAME = "infrakit"
-NOTEBOOKS = ("trade_offs", "decision")
+INTERRUPTED = "interrupted"
 DEFAULT_PARAMS = ("dev", "prod", "seed_model", "seed_ideal")
-REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
-                      "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
-START_TIMEOUT_S = 120
-CELL_TIMEOUT_S = 300  # a hung deploy fails its scenario in minutes, not never
+SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal number, as infrakit deploy exits
+POLL_S = 0.2
 
 
 def default_param_files() -> list[Path]:
     return [NOTEBOOK_DIR / "params" / f"{name}.yaml" for name in DEFAULT_PARAMS]
 
 
-class IsolatedKernelManager(AsyncKernelManager):
-    """A kernel on IPC sockets in its own temporary folder, with extra environment variables.
-
-    Subclassed per scenario (``extra_env``) because nbclient builds the manager from a class.
-    """
-
-    extra_env: dict[str, str | None] = {}
-    log_path: str | None = None  # the kernel's own stdout/stderr (not the cells'): kept, not printed
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._ipc_dir = tempfile.mkdtemp(prefix="ik-")  # short: socket paths are limited to ~100 bytes
-        self.transport = "ipc"
-        self.ip = os.path.join(self._ipc_dir, "kernel")
-        self._log_file = None
-
-    async def _async_pre_start_kernel(self, **kw):
-        env = dict(kw.pop("env", None) or os.environ)
-        for key, value in self.extra_env.items():
-            if value is None:
-                env.pop(key, None)
-            else:
-                env[key] = value
-        kw["env"] = env
-        if self.log_path:
-            self._log_file = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed in cleanup
-            kw["stdout"] = kw["stderr"] = self._log_file
-        return await super()._async_pre_start_kernel(**kw)
-
-    async def cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(self._ipc_dir, ignore_errors=True)
-            if self._log_file is not None:
-                self._log_file.close()
-
-
-def kernel_manager_for(env: dict[str, str | None], log_path: Path | None = None) -> type[IsolatedKernelManager]:
-    return type("ScenarioKernelManager", (IsolatedKernelManager,),
-                {"extra_env": dict(env), "log_path": str(log_path) if log_path else None})
-
-
-def check_kernel() -> None:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-    except NoSuchKernel:
-        raise InfrakitError(
-            f"the Jupyter kernel {KERNEL_NAME!r} is not registered in this environment; run 'make setup' (it runs "
-            f"'{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL_NAME}')") from None
-
-
 @dataclass
 class RunRecord:
     spec: RunSpec
-    status: str = "ok"  # ok | attention | failed (infrakit.report.status)
+    status: str = "ok"  # ok | attention | failed (infrakit.report.status) | interrupted
     failure: dict[str, Any] | None = None
     reasons: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     page: Path | None = None
     trade: dict[str, Any] | None = None
     decision: dict[str, Any] | None = None
+    worker: str | None = None
+    wall_s: float | None = None  # submitted to written, as the batch saw it
 
     @property
     def duration_s(self) -> float:
-        return sum(self.timings_s.values())
+        return sum(v for k, v in self.timings_s.items() if k.endswith("_s"))
 
     def index_entry(self, out_dir: Path) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": self.spec.scenario["name"], "source": str(self.spec.source),
                                  "status": self.status, "reasons": list(self.reasons),
                                  "href": f"{self.spec.slug}/report.html",
                                  "duration_s": round(self.duration_s, 2),
-                                 "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()}}
+                                 "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+                                 "worker": self.worker}
+        if self.wall_s is not None:
+            entry["wall_s"] = round(self.wall_s, 2)
         if self.failure:
             entry["error"] = f"{self.failure['notebook']}: {self.failure['ename']}: {self.failure['evalue']}"[:300]
             entry["failure"] = {k: v for k, v in self.failure.items() if k != "traceback"}
@@ -149,7 +106,7 @@ class RunRecord:
         if self.decision:
             entry |= {"preflight": pages.preflight_verdict(self.decision), "deploy": pages.deploy_verdict(self.decision)}
             compare |= {"preflight": entry["preflight"], "deploy": entry["deploy"]}
-            step = self.decision["steps"].get("as_given")
+            step = (self.decision.get("steps") or {}).get("as_given")
             compare["as_given_verdict"] = step["headline"] if step else "the decision is the configuration as given"
         entry["compare"] = compare
         return entry
@@ -161,224 +118,221 @@ class BatchResult:
     runs: list[RunRecord]
     timings_s: dict[str, float]
     index: Path
+    interrupted: str | None = None  # the signal's name when the batch was stopped
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[RunRecord]:
         return [r for r in self.runs if r.status == FAILED]
 
-
-def _utc(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _kernel_start_s(notebook_path: Path, started: dt.datetime) -> float | None:
-    """From the call to the first cell starting: kernel start-up plus papermill's set-up."""
-    import nbformat
-
-    nb = nbformat.read(notebook_path, as_version=4)
-    for cell in nb.cells:
-        start = cell.get("metadata", {}).get("papermill", {}).get("start_time")
-        if start:
-            return max(0.0, (_utc(start) - started).total_seconds())
-    return None
+    @property
+    def exit_signal_code(self) -> int | None:
+        return SIGNAL_EXIT_CODES.get(self.interrupted) if self.interrupted else None
 
 
-def _failure_from(exc: BaseException, notebook: str) -> dict[str, Any]:
-    from papermill.exceptions import PapermillExecutionError
+class StopSignals:
+    """Within the block, SIGINT and SIGTERM set ``event`` (and name the signal) instead of
+    raising: the batch then stops at its next poll, and a second signal cannot interrupt the
+    clean-up. Off the main thread, signals keep their meaning."""
 
-    if isinstance(exc, PapermillExecutionError):
-        return {"notebook": notebook, "cell_index": exc.cell_index, "exec_count": exc.exec_count,
-                "source": exc.source, "ename": exc.ename, "evalue": strip_ansi(str(exc.evalue)),
-                "traceback": "\n".join(exc.traceback)}
-    return {"notebook": notebook, "cell_index": None, "exec_count": None, "source": None,
-            "ename": type(exc).__name__, "evalue": str(exc), "traceback": ""}
+    def __init__(self, note: Callable[[str], None] | None = None):
+        self.event = threading.Event()
+        self.name: str | None = None
+        self._previous: dict[int, Any] = {}
+        self._note = note
+
+    def _handle(self, signum, frame) -> None:
+        first = not self.event.is_set()
+        self.name = self.name or signal.Signals(signum).name
+        self.event.set()
+        if self._note:
+            self._note("infrakit report: stopping: cancelling queued scenarios, stopping running kernels and "
+                       "emulators, writing the index" if first else "infrakit report: already stopping; one moment")
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
-def run_scenario(spec: RunSpec, *, out_dir: Path, provenance: dict[str, Any]) -> RunRecord:
-    """Both notebooks for one scenario, then its page. Never raises for a notebook failure."""
-    with scenario_emulator(spec) as emulator:
-        return _run_notebooks(spec, RunRecord(spec), out_dir=out_dir, emulator=emulator, provenance=provenance)
-
-
-def _run_notebooks(spec: RunSpec, record: RunRecord, *, out_dir: Path, emulator: EmulatorProcess | None,
-                   provenance: dict[str, Any]) -> RunRecord:
-    import papermill
-
-    folder = out_dir / spec.slug
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in NOTEBOOKS:  # a page must never show a previous run's notebook or results
-        for suffix in (".ipynb", ".json", ".parquet"):
-            (folder / f"{stale}{suffix}").unlink(missing_ok=True)
-    (folder / "kernel.log").unlink(missing_ok=True)
-    executed: dict[str, str] = {}
-    for stem in NOTEBOOKS:
-        output = folder / f"{stem}.ipynb"
-        clock = time.perf_counter()
-        started = dt.datetime.now(dt.timezone.utc)
-        try:
-            # Only the decision notebook talks to AWS; it waits for the emulator, if any.
-            manager = kernel_manager_for(kernel_env(spec, emulator if stem == "decision" else None),
-                                         folder / "kernel.log")
-            record.timings_s["emulator_start_s"] = record.timings_s.get("emulator_start_s", 0.0) + (
-                time.perf_counter() - clock)
-            started = dt.datetime.now(dt.timezone.utc)
-            clock = time.perf_counter()
-            papermill.execute_notebook(
-                NOTEBOOK_DIR / f"{stem}.ipynb", output, parameters={**spec.parameters, "results_dir": str(folder)},
-                kernel_name=KERNEL_NAME, progress_bar=False, start_timeout=START_TIMEOUT_S,
-                execution_timeout=CELL_TIMEOUT_S, kernel_manager_class=manager,
-                # The kernel's working folder, set on the kernel only: papermill's cwd= would
-                # os.chdir this whole process, under the other scenarios' threads.
-                resources={"metadata": {"path": str(folder)}})
-        except Exception as exc:  # noqa: BLE001 - any failure becomes this scenario's failure page
-            record.status = "failed"
-            record.failure = _failure_from(exc, stem)
-        finally:
-            record.timings_s[f"{stem}_s"] = time.perf_counter() - clock
-            if output.exists():
-                executed[f"{stem}.ipynb"] = output.name
-                kernel_s = _kernel_start_s(output, started)
-                if kernel_s is not None:
-                    record.timings_s["kernel_start_s"] = record.timings_s.get("kernel_start_s", 0.0) + kernel_s
-                    record.timings_s[f"{stem}_s"] -= kernel_s
-        if record.status != "ok":
-            break
+def _record_from(spec: RunSpec, outcome: ScenarioOutcome, out_dir: Path, provenance: dict[str, Any]) -> RunRecord:
+    record = RunRecord(spec, status=outcome.status, failure=outcome.failure, reasons=list(outcome.reasons),
+                       timings_s=dict(outcome.timings_s), trade=outcome.trade, decision=outcome.decision,
+                       worker=outcome.worker)
     clock = time.perf_counter()
-    record.trade = pages.load_json(folder / "trade_offs.json")
-    record.decision = pages.load_json(folder / "decision.json")
-    # The decision notebook raises DecisionFailed at its end (after writing its results) when
-    # the run failed, so that papermill alone exits non-zero: that is a verdict, not a crash.
-    notebook_failed = record.failure is not None and record.failure.get("ename") != "DecisionFailed"
-    verdict = run_verdict(record.trade, record.decision, record.failure if notebook_failed else None)
-    record.status, record.reasons = verdict.status, list(verdict.reasons)
-    if not notebook_failed:
-        record.failure = None
-    elif record.failure is None:
-        record.failure = {"notebook": "results", "cell_index": None, "exec_count": None, "source": None,
-                          "ename": "MissingResults", "evalue": "; ".join(verdict.reasons), "traceback": ""}
-    page = folder / "report.html"
-    if not notebook_failed and record.trade is not None and record.decision is not None:
-        phases = {**(record.trade or {}).get("timings_s", {}), **(record.decision or {}).get("timings_s", {})}
-        text = pages.report_page(name=spec.scenario["name"], source=str(spec.source), parameters=spec.parameters,
-                                 trade=record.trade, decision=record.decision,
-                                 bodies=[pages.notebook_body(folder / f"{s}.ipynb") for s in NOTEBOOKS],
-                                 provenance=provenance, timings={**record.timings_s, **phases})
-    else:
-        text = pages.failure_page(name=spec.scenario["name"], source=str(spec.source), parameters=spec.parameters,
-                                  failure=record.failure, notebooks=executed, provenance=provenance,
-                                  timings=record.timings_s)
-    write_atomic(page, text)
-    record.page = page
-    record.timings_s["render_s"] = time.perf_counter() - clock
+    files = dict(outcome.files)
+    if "report.html" not in files:  # the task itself failed (a lost worker, a mismatch): say so on a page
+        files["report.html"] = _failure_page(spec, record, provenance).encode("utf-8")
+    record.page = write_scenario_files(out_dir, spec.slug, files)
+    record.timings_s["write_s"] = time.perf_counter() - clock
     return record
 
 
-class EmulatorProcess:
-    """``infrakit emulator start`` in its own process: moto keeps its state per process, so
-    emulators in one process would share every stack."""
-
-    def __init__(self, *, timeout_s: float = 60.0):
-        import queue
-        import threading
-
-        self._log = tempfile.TemporaryFile(mode="w+")
-        self._timeout_s = timeout_s
-        self._endpoint_url: str | None = None
-        # Started now and waited for only when the decision notebook needs it: it comes up
-        # while the trade-off notebook runs.
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "infrakit.cli", "emulator", "start", "--json"], stdout=subprocess.PIPE,
-            stderr=self._log, stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-        self._lines: queue.Queue = queue.Queue()
-        threading.Thread(target=lambda: self._lines.put(self.process.stdout.readline()), daemon=True).start()
-
-    @property
-    def endpoint_url(self) -> str:
-        import json
-        import queue
-
-        if self._endpoint_url is None:
-            try:
-                self._endpoint_url = json.loads(self._lines.get(timeout=self._timeout_s))["endpoint_url"]
-            except (queue.Empty, ValueError, KeyError):
-                self.stop()
-                self._log.seek(0)
-                raise InfrakitError(f"the local AWS emulator did not start within {self._timeout_s:.0f} s: "
-                                    f"{self._log.read()[-500:].strip() or 'no output'}. Run `infrakit emulator "
-                                    f"start` to see why, or set deploy_target: none in the parameter file.") from None
-        return self._endpoint_url
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # its Ctrl-C path stops moto cleanly
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if not self._log.closed:
-            self._log.close()
-
-
-@contextlib.contextmanager
-def scenario_emulator(spec: RunSpec):
-    """A local AWS emulator for one scenario that deploys locally; None when it does not, or
-    when this build of the kit has no emulator (the deploy step then says it is unavailable).
-
-    One per scenario, each in its own process: scenarios may share a stack name
-    (PaymentApi-dev), and a deploy that updated a stack after other scenarios' stacks were
-    created in the same moto server was seen to hang. Separate emulators keep each scenario's
-    proof independent of the others and of the order they run in.
-    """
-    if spec.options.deploy_target != "local" or importlib.util.find_spec("infra_lib.emulator") is None:
-        yield None
-        return
-    emulator = EmulatorProcess()
+def _failure_page(spec: RunSpec, record: RunRecord, provenance: dict[str, Any]) -> str:
     try:
-        yield emulator
+        return pages.failure_page(name=spec.scenario["name"], source=str(spec.source), parameters=spec.parameters,
+                                  failure=record.failure, notebooks={}, provenance=provenance,
+                                  timings=record.timings_s)
+    except Exception as exc:  # noqa: BLE001 - the index must still be written
+        import html
+
+        return f"<!doctype html><meta charset='utf-8'><h1>failed</h1><pre>{html.escape(repr(exc))}</pre>"
+
+
+def _task_failure(spec: RunSpec, exc: BaseException) -> ScenarioOutcome:
+    """A task that raised (its worker died too often, a worker mismatch, a bug): the scenario
+    failed with the reason; the batch goes on."""
+    name = type(exc).__name__
+    text = str(exc) or name
+    if name == "KilledWorker":
+        text = f"the workers running this scenario died repeatedly ({text}); see the workers' logs"
+    failure = {"notebook": "worker", "cell_index": None, "exec_count": None, "source": None, "ename": name,
+               "evalue": text[:2000], "traceback": ""}
+    return ScenarioOutcome(slug=spec.slug, status=FAILED, failure=failure,
+                           reasons=[f"the scenario's task failed: {name}: {text}"[:400]], worker=None)
+
+
+def _interrupted(spec: RunSpec, signal_name: str) -> RunRecord:
+    return RunRecord(spec, status=INTERRUPTED, reasons=[
+        f"interrupted by {signal_name} before it finished; {spec.slug}/ holds an earlier run's files, if any"])
+
+
+def _run_tasks(connection, specs: Sequence[RunSpec], *, out_dir: Path, provenance: dict[str, Any],
+               stop: StopSignals, on_done) -> dict[str, RunRecord]:
+    """Submit one task per scenario; write each as it completes, until done or stopped."""
+    from distributed import as_completed
+
+    from infrakit import cluster
+
+    client = connection.client
+    batch = uuid.uuid4().hex[:12]
+    notebooks = {stem: (NOTEBOOK_DIR / f"{stem}.ipynb").read_text(encoding="utf-8") for stem in NOTEBOOKS}
+    expected = cluster.expected_facts(cluster.REPORT)
+    futures = {}
+    submitted = time.perf_counter()
+    for spec in specs:
+        future = client.submit(run_scenario_task, spec, notebooks=notebooks, provenance=provenance, batch=batch,
+                               expected=expected, key=f"infrakit-report-{batch}-{spec.slug}", pure=False)
+        futures[future] = spec
+    runs: dict[str, RunRecord] = {}
+    pending = as_completed(list(futures))
+    try:
+        while not pending.is_empty() and not stop.event.is_set():
+            for future in pending.next_batch(block=False) or ():
+                spec = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # noqa: BLE001 - one scenario's task, never the batch
+                    outcome = _task_failure(spec, exc)
+                if outcome.status == INTERRUPTED and stop.event.is_set():
+                    continue
+                record = _record_from(spec, outcome, out_dir, provenance)
+                record.wall_s = time.perf_counter() - submitted
+                runs[spec.slug] = record
+                future.release()
+                if on_done:
+                    on_done(record)
+            stop.event.wait(POLL_S)
     finally:
-        emulator.stop()
+        if stop.event.is_set() or len(runs) < len(specs):
+            _stop(client, [f for f, s in futures.items() if s.slug not in runs], batch)
+    return runs
 
 
-def kernel_env(spec: RunSpec, emulator) -> dict[str, str | None]:
-    env: dict[str, str | None] = {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    if spec.options.deploy_target == "local":
-        # Local means local: dummy credentials, no profile, and the emulator as every endpoint.
-        from infra_lib.emulator import DUMMY_CREDENTIALS  # never real ones: nothing can reach AWS
+def _stop(client, unfinished, batch: str) -> None:
+    """Cancel what has not finished and stop this batch's kernels and emulators on every worker,
+    bounded in time (a worker that does not answer is closed with the cluster)."""
+    def work():
+        with contextlib.suppress(Exception):
+            client.cancel(unfinished, force=True)
+        with contextlib.suppress(Exception):
+            client.run(stop_batch, batch, on_error="ignore")
 
-        env |= {key: None for key in REAL_AWS_VARIABLES} | DUMMY_CREDENTIALS
-        env["AWS_DEFAULT_REGION"] = spec.scenario["region"]
-        env["AWS_ENDPOINT_URL"] = emulator.endpoint_url if emulator is not None else None
-    return env
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+
+
+def _write_index(out_dir: Path, records: list[RunRecord], provenance: dict[str, Any], timings: dict[str, float],
+                 extra: dict[str, Any]) -> Path:
+    """index.json first (data), then summary.md, then index.html; one failing does not stop the
+    others (what failed is raised after)."""
+    entries = []
+    for record in records:
+        try:
+            entries.append(record.index_entry(out_dir))
+        except Exception as exc:  # noqa: BLE001 - a run that cannot be summarised is still listed
+            entries.append({"name": record.spec.scenario["name"], "source": str(record.spec.source),
+                            "status": FAILED, "reasons": [f"its index entry could not be built: {exc!r}"[:300]],
+                            "href": f"{record.spec.slug}/report.html", "duration_s": round(record.duration_s, 2),
+                            "timings_s": {}, "worker": record.worker, "compare": {"status": FAILED}})
+    index = out_dir / "index.html"
+    problems = []
+    writers = ((out_dir / "index.json", lambda: json_text({"runs": entries, "provenance": provenance,
+                                                           "timings_s": timings, **extra})),
+               (out_dir / "summary.md", lambda: summary_markdown(entries)),
+               (index, lambda: pages.index_page(entries, provenance)))
+    for path, render in writers:
+        try:
+            write_atomic(path, render())
+        except Exception as exc:  # noqa: BLE001
+            problems.append((path, exc))
+    if problems:
+        path, exc = problems[0]
+        raise exc
+    return index
 
 
 def run_batch(paths: Sequence[str | Path], *, out_dir: str | Path = "reports", jobs: int = 1,
-              on_done: Callable[[RunRecord], None] | None = None) -> BatchResult:
+              scheduler: str | None = None, client=None, on_done: Callable[[RunRecord], None] | None = None,
+              on_note: Callable[[str], None] | None = None) -> BatchResult:
     """Run every parameter file; see the module docstring. Raises ``InputError`` on bad input
-    (before any kernel) and ``InfrakitError`` when the kernel is not set up."""
+    (before any kernel), ``LockedError`` when another report writes into ``out_dir``, and
+    ``WorkerMismatch`` when a worker cannot run the notebooks as this machine would."""
+    from infrakit import cluster
+
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     specs = load_run_specs(paths)
+    if scheduler and (problem := cluster.scheduler_problem(scheduler)):
+        raise InputError([problem])
     timings["validation_s"] = time.perf_counter() - clock
-    check_kernel()
     out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    provenance = current_provenance()
-    runs: dict[str, RunRecord] = {}
-    clock = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(run_scenario, spec, out_dir=out_dir, provenance=provenance): spec for spec in specs}
-        for future in as_completed(futures):
-            record = future.result()
-            runs[record.spec.slug] = record
-            if on_done:
-                on_done(record)
-    timings["scenarios_s"] = time.perf_counter() - clock
-    ordered = [runs[s.slug] for s in specs]
-    entries = [r.index_entry(out_dir) for r in ordered]
-    index = out_dir / "index.html"
-    text = pages.index_page(entries, provenance)
-    write_atomic(index, text)
-    write_atomic(out_dir / "index.json", json_text({"runs": entries, "provenance": provenance, "timings_s": timings}))
-    write_atomic(out_dir / "summary.md", summary_markdown(entries))
-    return BatchResult(out_dir=out_dir, runs=ordered, timings_s=timings, index=index)
+    note = on_note or (lambda text: print(text, file=sys.stderr, flush=True))
+    with FolderLock(out_dir, what=f"an infrakit report into {out_dir}"), StopSignals(note) as stop:
+        provenance = current_provenance()
+        runs: dict[str, RunRecord] = {}
+        extra: dict[str, Any] = {"warnings": []}
+        error: BaseException | None = None
+        try:
+            clock = time.perf_counter()
+            with cluster.connect(scheduler=scheduler, jobs=jobs, client=client) as connection:
+                timings["cluster_start_s"] = time.perf_counter() - clock
+                clock = time.perf_counter()
+                extra["warnings"] = cluster.check_workers(connection.client, cluster.REPORT)
+                timings["worker_check_s"] = time.perf_counter() - clock
+                extra["cluster"] = {"scheduler": connection.address, "local": connection.local,
+                                    "workers": connection.workers}
+                for warning in cluster.merge_warnings(extra["warnings"]):
+                    note(f"infrakit report: warning: {warning}")
+                clock = time.perf_counter()
+                if not stop.event.is_set():
+                    runs = _run_tasks(connection, specs, out_dir=out_dir, provenance=provenance, stop=stop,
+                                      on_done=on_done)
+                timings["scenarios_s"] = time.perf_counter() - clock
+        except Exception as exc:  # noqa: BLE001 - after some scenarios ran, their index is still written
+            if not runs:
+                raise  # nothing ran (unreachable scheduler, a worker that differs): no index to write
+            error = exc
+        cause = stop.name or (f"{type(error).__name__}: {error}" if error else "an early stop")
+        records = [runs.get(s.slug) or _interrupted(s, cause) for s in specs]
+        index = _write_index(out_dir, records, provenance, timings, extra | {"interrupted": stop.name})
+        if error is not None:
+            raise error
+    return BatchResult(out_dir=out_dir, runs=records, timings_s=timings, index=index, interrupted=stop.name,
+                       warnings=list(extra["warnings"]))
