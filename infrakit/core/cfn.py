@@ -267,11 +267,12 @@ class TemplateIndex:
             if key == "Ref" and isinstance(arg, str):
                 found = self._ref(arg)
                 return value if found is UNKNOWN else found
-            if key == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
-                chosen = self.condition(arg[0])
-                if chosen is not None:
-                    return self.resolve(arg[1] if chosen else arg[2], depth + 1)
-            elif key == "Fn::FindInMap":
+            if key == "Fn::If":
+                chosen = self.condition(arg[0]) if isinstance(arg, list) and len(arg) == 3 and \
+                    isinstance(arg[0], str) else None
+                # An Fn::If whose condition cannot be known stays as written, both branches intact.
+                return value if chosen is None else self.resolve(arg[1] if chosen else arg[2], depth + 1)
+            if key == "Fn::FindInMap":
                 found = self._find_in_map(arg, depth)
                 if found is not UNKNOWN:
                     return found
