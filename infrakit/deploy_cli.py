@@ -2,10 +2,8 @@
 
 Exit codes: 0 ok (deployed, no changes, destroyed, nothing to destroy, no diff), 1 failed or
 refused (and `diff` when there are changes; and when the result could not be written), 2 bad
-input, 130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM (128 + the signal, as a
-shell reports it: the sender asked for an end, the user did not press Ctrl-C). Both
-interruptions stop the CDK CLI, print the stack's state and the clean-up, and record
-`interrupted` in deploy.json.
+input, 130 interrupted (Ctrl-C or SIGTERM: both stop the CDK CLI, print the stack's state and
+the clean-up, and record `interrupted` in deploy.json with `interrupted_by` naming the signal).
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import json
 import sys
 import time
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+from infrakit.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK  # noqa: F401
 
 
 def _target_args(parser, *, out_help: str | None = None, json_help: str = "print the result as JSON",
@@ -39,7 +37,7 @@ def add_parsers(sub) -> None:
                     "CDK CLI deploys the synthesized assembly and its progress is streamed; afterwards NAT "
                     "gateways, the Aurora engine version and instance count and the ALB listeners are checked "
                     "against the template. One deploy or destroy of a stack on a target runs at a time. Exit 0 "
-                    "deployed/no changes, 1 failed or refused, 2 bad input, 130 Ctrl-C, 143 SIGTERM.")
+                    "deployed/no changes, 1 failed or refused, 2 bad input, 130 interrupted (Ctrl-C or SIGTERM).")
     _target_args(deploy, yes_help="do not ask before deploying to AWS",
                  out_help="where deploy.json, outputs.json and the CLI log go (default: reports/deploy/<stack>-<target>/)",
                  json_help='print {"stack", "target", "status", "outputs", "verified", "duration_s", ...}')
@@ -49,7 +47,7 @@ def add_parsers(sub) -> None:
 
     destroy = sub.add_parser("destroy", help="delete a scenario's stack with the CDK CLI",
                              description="Exit 0 destroyed or nothing to destroy, 1 failed or refused, 2 bad input, "
-                                         "130 Ctrl-C, 143 SIGTERM.")
+                                         "130 interrupted (Ctrl-C or SIGTERM).")
     _target_args(destroy, yes_help="do not ask before deleting on AWS", out_help="where destroy.json goes")
     destroy.set_defaults(func=cmd_destroy)
 

@@ -216,7 +216,7 @@ def test_sigterm_mid_deploy_is_handled_like_ctrl_c_and_replaces_an_older_deploye
     deploy = Run(["deploy", str(DEV), "--out", str(tmp_path)], emulator.url)
     deploy.when("creating CloudFormation changeset", lambda: deploy.process.send_signal(signal.SIGTERM))
     code, _, err = deploy.finish()
-    assert deploy.acted.is_set() and code == 143, err[-2000:]
+    assert deploy.acted.is_set() and code == 130, err[-2000:]
     saved = record(tmp_path)
     assert saved["status"] == "interrupted" and saved["interrupted_by"] == "SIGTERM"
     assert "interrupted (SIGTERM)" in saved["message"] and saved["outputs"] == {}

@@ -15,7 +15,9 @@ import signal
 import sys
 import threading
 
-SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal number, as shells report it
+# The kit's one exit code for an interrupted run (its documented contract: 0, 1, 2, 130), whichever
+# signal stopped it; deploy.json's ``interrupted_by`` says which.
+SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 130}
 
 
 class Terminated(KeyboardInterrupt):
