@@ -248,7 +248,7 @@ def connect(*, scheduler: str | None = None, jobs: int = 1, client=None,
                                 f"some with `dask worker {scheduler}`") from None
     else:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR, preload=["infrakit.cluster"])
         client = Client(cluster, timeout=timeout_s)
     connection = Connection(client=client, address=str(client.scheduler.address), local=cluster is not None,
                             cluster=cluster)
@@ -280,3 +280,15 @@ def merge_warnings(warnings: Sequence[str], limit: int = 5) -> list[str]:
     if len(warnings) > limit:
         out.append(f"... and {len(warnings) - limit} more")
     return out
+
+
+def dask_setup(worker=None) -> None:
+    """Dask preload (``preload=["infrakit.cluster"]``) for the workers of our LocalCluster: a
+    terminal's Ctrl-C reaches the whole process group, and the client is the one that stops
+    the batch (cancels, stops kernels and emulators, closes the workers), so worker processes
+    ignore SIGINT instead of dying with a traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
