@@ -170,6 +170,9 @@ REPORT_FIELDS: tuple[Field, ...] = (
           "Which configuration the decision notebook synthesizes, preflights and deploys: recommended (the "
           "trade-off sweep's pick) or as_given (exactly this file's keys, pinned).", "report",
           choices=("recommended", "as_given"), role="report"),
+    Field("sensitivity_percent", "float", 50.0,
+          "How far the report's sensitivity analysis moves each usage key and assumption, up and down, in "
+          "percent of its value.", "report", minimum=1, maximum=100, role="report"),
     Field("fail_on", "choice", "failed",
           "Which run status makes the decision notebook raise at its end, so papermill exits non-zero: failed "
           "(missing price, preflight errors, a failed or refused deploy, over budget), attention (warnings too) "
