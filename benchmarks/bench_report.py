@@ -81,11 +81,50 @@ def show(label: str, result: dict) -> bool:
     return ok
 
 
+def side_by_side(baseline: Path, jobs: int, env: dict[str, str], tmp: Path, rounds: int = 1) -> None:
+    """The runner of another checkout (``--baseline DIR``, e.g. a copy of the commit before the
+    Dask runner) and this one, alternately in one run on the same synth cache (warm), phase by
+    phase. The other checkout's packages come first on PYTHONPATH; the venv, the kernel and
+    node_modules are this checkout's."""
+    env = dict(env, INFRAKIT_CACHE_DIR=env.get("INFRAKIT_CACHE_DIR") or str(tmp / "shared-cache"))
+    before_env = dict(env, PYTHONPATH=str(baseline.resolve()))
+    run_once(tmp / "warm-up-before", jobs, before_env)
+    run_once(tmp / "warm-up-after", jobs, env)
+    results: dict[str, list[dict]] = {"before": [], "after": []}
+    for i in range(rounds):
+        for label, run_env in (("before", before_env), ("after", env)):
+            out = tmp / f"{label}-{i}"
+            result = run_once(out, jobs, run_env)
+            timings = json.loads((out / "index.json").read_text())["timings_s"]
+            result["batch_s"] = {"cluster start + worker check": timings.get("cluster_start_s", 0.0)
+                                 + timings.get("worker_check_s", 0.0),
+                                 "write (client)": sum(r["timings_s"].get("write_s", 0.0) for r in result["runs"])}
+            results[label].append(result)
+    print(f"\nmake report side by side (--jobs {jobs}, synth cache warm, best of {rounds}): before = {baseline}")
+    best = {label: min(runs, key=lambda r: r["wall_s"]) for label, runs in results.items()}
+    print(f"  {'phase (summed over scenarios)':34} {'before':>8} {'after':>8}")
+    for name in ["validation", *PHASES]:
+        print(f"  {name:34} {best['before']['phases_s'][name]:8.2f} {best['after']['phases_s'][name]:8.2f}")
+    for name in best["after"]["batch_s"]:
+        print(f"  {name:34} {best['before']['batch_s'][name]:8.2f} {best['after']['batch_s'][name]:8.2f}")
+    print(f"  {'wall':34} {best['before']['wall_s']:8.2f} {best['after']['wall_s']:8.2f}")
+    for (name, size_before), size_after in zip(best["before"]["sizes"].items(), best["after"]["sizes"].values(),
+                                               strict=False):
+        print(f"  report {name:27} {size_before / 1e6:6.2f} MB {size_after / 1e6:6.2f} MB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--cold", action="store_true", help="also run with an empty synth cache")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="only compare with another checkout's runner, side by side (see side_by_side)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --baseline: runs of each, best kept")
     args = parser.parse_args()
+    if args.baseline:
+        with tempfile.TemporaryDirectory() as tmp:
+            side_by_side(args.baseline, args.jobs, dict(os.environ), Path(tmp), args.rounds)
+        return 0
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ)

@@ -175,6 +175,13 @@ def test_scenario_files_replace_the_kits_own_and_nothing_else(tmp_path):
     assert page.read_bytes() == b"<p>new</p>" and (folder / "deploy" / "deploy.json").exists()
     assert not (folder / "decision.ipynb").exists() and not (folder / "decision.json").exists()  # an earlier run's
     assert (folder / "notes.md").read_text() == "old"  # not the kit's: untouched
+    artefacts.write_scenario_files(tmp_path / "out", "alpha", {
+        "deploy/deploy.json": b'{"outputs_file": "/tmp/infrakit-report-1-alpha-x/alpha/deploy/outputs.json"}',
+        "trade_offs.parquet": b"PAR1 /tmp/infrakit-report-1-alpha-x/alpha PAR1", "report.html": b"<p>new</p>"},
+        worker_folder="/tmp/infrakit-report-1-alpha-x/alpha")
+    assert json.loads((folder / "deploy" / "deploy.json").read_text())["outputs_file"] == \
+        str(folder / "deploy" / "outputs.json")  # paths name where the files are now
+    assert (folder / "trade_offs.parquet").read_bytes().count(b"/tmp/infrakit-report-1") == 1  # binary: as is
     with pytest.raises(Exception, match="outside its scenario folder"):
         artefacts.write_scenario_files(tmp_path / "out", "alpha", {"../escape.html": b"x"})
     assert not (tmp_path / "out" / "escape.html").exists()

@@ -28,13 +28,27 @@ def _safe(relative: str) -> PurePosixPath:
     return path
 
 
-def write_scenario_files(out_dir: Path, slug: str, files: Mapping[str, bytes]) -> Path:
-    """Write ``files`` (relative path -> bytes) into ``out_dir/slug``; returns the page's path."""
+def _relocated(data: bytes, name: str, worker_folder: str | None, folder: Path) -> bytes:
+    """Text files name the worker's temporary folder (deploy.json's paths, the notebooks'
+    injected ``results_dir``): name the folder the files now live in instead."""
+    if not worker_folder or name.endswith(".parquet") or worker_folder.encode() not in data:
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return data.replace(worker_folder.encode(), str(folder).encode())
+
+
+def write_scenario_files(out_dir: Path, slug: str, files: Mapping[str, bytes], *,
+                         worker_folder: str | None = None) -> Path:
+    """Write ``files`` (relative path -> bytes) into ``out_dir/slug``; returns the page's path.
+    ``worker_folder``: where the files were on the worker (see ``_relocated``)."""
     folder = make_dirs(Path(out_dir) / slug)
     for name in KIT_FILES:
         if name not in files:
             (folder / name).unlink(missing_ok=True)
     order = sorted(files, key=lambda name: (name == PAGE, name))
     for name in order:
-        write_atomic(folder / Path(*_safe(name).parts), files[name])
+        write_atomic(folder / Path(*_safe(name).parts), _relocated(files[name], name, worker_folder, folder))
     return folder / PAGE

@@ -168,7 +168,7 @@ def _record_from(spec: RunSpec, outcome: ScenarioOutcome, out_dir: Path, provena
     files = dict(outcome.files)
     if "report.html" not in files:  # the task itself failed (a lost worker, a mismatch): say so on a page
         files["report.html"] = _failure_page(spec, record, provenance).encode("utf-8")
-    record.page = write_scenario_files(out_dir, spec.slug, files)
+    record.page = write_scenario_files(out_dir, spec.slug, files, worker_folder=outcome.folder)
     record.timings_s["write_s"] = time.perf_counter() - clock
     return record
 

@@ -73,6 +73,7 @@ class ScenarioOutcome:
     worker: str = "local"
     host: str = ""
     kernel_starts: int = 0
+    folder: str | None = None  # where the files were on the worker
 
 
 def _utc(value: str) -> dt.datetime:
@@ -278,6 +279,7 @@ def run_scenario_task(spec: RunSpec, *, notebooks: dict[str, str], provenance: d
     work = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-{spec.slug[:24]}-"))
     try:
         source, folder = work / "notebooks", work / spec.slug
+        outcome.folder = str(folder)
         source.mkdir()
         folder.mkdir()
         for stem in NOTEBOOKS:
