@@ -121,9 +121,7 @@ def parquet_dataset(where: str, *, grid: Grid, chunk_rows: int, remote_cluster: 
     """A folder or URL for the dataset: refused when it holds anything the kit did not write
     there; an earlier dataset of the kit's (its manifest lists the parts) is replaced. The
     manifest says ``running`` while parts are written and ``complete`` at the end."""
-    import fsspec
-
-    fs, path = fsspec.core.url_to_fs(where)
+    fs, path = open_filesystem(where)
     local = "://" not in where or where.startswith(("file://", "local://"))
     target = ParquetTarget(where=str(Path(path).resolve()) if local else where.rstrip("/"), local=local,
                            workers_write=not (local and remote_cluster))
@@ -142,6 +140,19 @@ def parquet_dataset(where: str, *, grid: Grid, chunk_rows: int, remote_cluster: 
     finally:
         if lock is not None:
             lock.release()
+
+
+def open_filesystem(where: str):
+    """(fsspec file system, path) for a folder or URL; bad input (exit 2) when no installed
+    fsspec implementation serves it."""
+    import fsspec
+
+    try:
+        return fsspec.core.url_to_fs(where)
+    except (ImportError, ValueError) as exc:
+        raise InputError([f"--parquet: cannot open {where!r}: {exc}. Install the fsspec implementation for it (s3fs "
+                          f"for s3://, gcsfs for gs://, adlfs for az://) here and on every worker, or give a local "
+                          f"folder."]) from None
 
 
 def _clear_earlier(fs, path: str, manifest_path: str, where: str) -> None:
@@ -193,9 +204,7 @@ def summarize(grid: Grid, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, top_k: int = 
             total, info = _run_chunks(grid, chunk_rows=chunk_rows, top_k=top_k, parquet=target, scheduler=scheduler,
                                       jobs=jobs)
             summary = finish(total, tuple(grid.axes))
-            import fsspec
-
-            fs, path = fsspec.core.url_to_fs(parquet)
+            fs, path = open_filesystem(parquet)
             manifest = {"status": "complete", "configurations": grid.size, "chunk_rows": chunk_rows,
                         "parts": [Path(target.part(i)).name for i in range(info["chunks"])],
                         "summary": summary.to_json()}

@@ -211,3 +211,8 @@ def test_json_of_a_large_grid_is_bounded_in_memory(tmp_path):
         handle.seek(-3, 2)
         tail = handle.read()
     assert head.startswith(b'{"grid": ') and b'"configurations": 300000' in head and tail == b"}]}"[:0] + b"]}\n"
+
+
+def test_a_parquet_url_nothing_here_can_open_is_bad_input(capsys):
+    code, out, err = run(capsys, "sweep", str(DEFAULT_GRID), "--parquet", "nope://bucket/rows")
+    assert code == 2 and "--parquet: cannot open 'nope://bucket/rows'" in err and "Traceback" not in err
