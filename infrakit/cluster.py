@@ -263,7 +263,14 @@ def close(connection: Connection) -> None:
     """Close the client and our cluster within bounded time; kill what outlives that."""
     from infrakit.report.kernels import descendants, kill_tree
 
-    pids = connection.refresh_worker_pids() if connection.local else set()
+    pids: set[int] = set(connection.worker_pids)
+    if connection.local:  # workers restarted since connect have new pids; a hung one must not hold us
+        import threading
+
+        thread = threading.Thread(target=connection.refresh_worker_pids, daemon=True)
+        thread.start()
+        thread.join(timeout=5)
+        pids |= connection.worker_pids
     below = {p for pid in pids for p in descendants(pid)}
     with contextlib.suppress(Exception):
         connection.client.close(timeout=CLOSE_TIMEOUT_S)

@@ -11,7 +11,7 @@ Formats (the same whichever path a column takes, so output never depends on chun
 
 - CSV (``csv_rows``): pandas' old output byte for byte: floats ``%.6f``, empty for NaN and
   None, ``True``/``False``, tuples joined by `` | ``, quoted only where needed (RFC 4180).
-- JSON (``json_rows``): one object per row; floats in their shortest round-trip form, NaN
+- JSON (``json_rows``): one object per row; floats to at most 10 decimals as before, NaN
   and infinities as ``null`` (JSON has neither), tuples as arrays.
 - Parquet (``parquet_table``/``write_parquet``): Arrow types, tuples as lists of strings,
   to a local path or any fsspec URL.
@@ -61,7 +61,7 @@ def _python_cell(value: Any, dialect: str) -> str:
     if isinstance(value, (float, np.floating)):
         if dialect == "csv":
             return str(float(value))
-        return json.dumps(float(value)) if math.isfinite(value) else "null"
+        return _json_floats(np.array([value], dtype=float))[0].as_py()
     if isinstance(value, (tuple, list)):
         return _csv_text(" | ".join(map(str, value))) if dialect == "csv" else json.dumps([str(v) for v in value])
     return _csv_text(str(value)) if dialect == "csv" else json.dumps(str(value))
@@ -99,9 +99,13 @@ def _csv_floats(values: np.ndarray) -> pa.Array:
 
 
 def _json_floats(values: np.ndarray) -> pa.Array:
-    """Shortest round-trip digits (Arrow's), always with a point or exponent; NaN/inf as null."""
+    """At most 10 decimals (as pandas' ``to_json(double_precision=10)`` wrote them: 348.1831,
+    not 348.18309999999997), in the shortest digits that read back as that value, always with
+    a point or exponent; NaN and infinities as null."""
     values = np.asarray(values, dtype=float)
-    text = pa.array(values).cast(LS)
+    small = np.abs(values) < 1e5  # where 10 decimals fit in a double's 53 bits
+    rounded = np.where(small, np.round(np.where(small, values, 0.0), 10), values)
+    text = pa.array(rounded).cast(LS)
     plain_integer = pc.invert(pc.match_substring_regex(text, r"[.eEn]"))
     text = pc.if_else(plain_integer, pc.binary_join_element_wise(text, pa.scalar(".0", LS), pa.scalar("", LS)), text)
     return pc.if_else(pa.array(np.isfinite(values)), text, pa.scalar("null", LS))

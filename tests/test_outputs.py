@@ -88,10 +88,19 @@ def test_json_rows_read_back_as_the_table(missing_price_sweep):
         assert row["reasons"] == list(expected["reasons"]) and row["valid"] is bool(expected["valid"])
         assert (row["monthly_usd"] is None) == bool(np.isnan(expected["monthly_usd"]))
         if row["monthly_usd"] is not None:
-            assert row["monthly_usd"] == expected["monthly_usd"]  # shortest round-trip: exact
+            assert row["monthly_usd"] == round(expected["monthly_usd"], 10)  # 10 decimals, as pandas wrote
             assert isinstance(row["monthly_usd"], float)
         assert row["budget_usd_per_month"] == (None if pd.isna(expected["budget_usd_per_month"])
                                                else float(expected["budget_usd_per_month"]))
+
+
+def test_json_floats_are_what_pandas_wrote(default_sweep):
+    table = default_sweep.table
+    mine = json.loads(b"[" + outputs.json_rows(table) + b"]")
+    listed = table.reset_index().assign(reasons=[list(r) for r in table["reasons"]])
+    theirs = json.loads(listed.to_json(orient="records", double_precision=10))
+    assert mine == theirs
+    assert b'"monthly_usd":348.1831,' in outputs.json_rows(table.iloc[:1])
 
 
 def test_json_rows_in_chunks_concatenate_to_one_array(default_sweep):
