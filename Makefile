@@ -59,6 +59,9 @@ lab: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_streaming.py
+	$(BIN)/python benchmarks/bench_outputs.py
+	$(BIN)/python benchmarks/bench_prices.py
 	$(BIN)/python benchmarks/bench_synth.py
 	$(BIN)/python benchmarks/bench_deploy.py
 	$(BIN)/python benchmarks/bench_preflight.py

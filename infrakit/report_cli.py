@@ -2,7 +2,7 @@
 of parameter files, each scenario a task on a Dask cluster (``--scheduler ADDRESS``) or on a
 ``LocalCluster`` of ``--jobs N`` worker processes. Exit 0 when every scenario succeeded, 1
 when any failed (its failure page says where) or another report holds the output folder, 2
-on bad input (before any kernel starts), 130 on Ctrl-C and 143 on SIGTERM (the index then
+on bad input (before any kernel starts), 130 when interrupted by Ctrl-C or SIGTERM (the index then
 lists what finished and marks the rest interrupted)."""
 
 from __future__ import annotations

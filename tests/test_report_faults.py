@@ -194,7 +194,7 @@ def test_sigterm_and_repeated_signals_stop_it_the_same_way(tmp_path):
             os.killpg(report.process.pid, signal.SIGINT)
 
     code, out, err, seconds = watched_stop(report, storm)
-    assert code == 143, err
+    assert code == 130, err
     assert "Traceback" not in err and "already stopping" in err
     index = report.index()
     assert index["interrupted"] == "SIGTERM" and set(statuses(index).values()) == {"interrupted"}

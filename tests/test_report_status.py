@@ -114,6 +114,7 @@ def test_fail_on_decides_which_statuses_raise():
 def test_summary_markdown_lists_every_run_with_its_status_and_why():
     entries = [
         {"name": "dev", "status": "ok", "reasons": [], "recommendation": "single NAT, 2 AZs", "monthly_usd": 160.92,
+         "changes": [{"key": "az_count", "as_given": 3, "decided": 2}],
          "horizon_usd": 5793.12, "as_given_monthly_usd": 170.0, "preflight": "passed", "deploy": "ok: deployed"},
         {"name": "prod | eu", "status": "failed", "reasons": ["over budget: $900.00/month"], "monthly_usd": 900.0,
          "horizon_usd": None, "as_given_monthly_usd": 900.0, "decision_is_as_given": True,
@@ -121,7 +122,8 @@ def test_summary_markdown_lists_every_run_with_its_status_and_why():
     ]
     text = summary_markdown(entries)
     assert "2 scenario(s): 1 ok, 1 failed." in text
-    assert "| dev | ✅ ok | single NAT, 2 AZs | \\$160.92 | \\$5,793.12 | -\\$9.08/month | passed | ok: deployed |" in text
+    assert ("| dev | ✅ ok | single NAT, 2 AZs | `az_count` 3 → 2 | \\$160.92 | \\$5,793.12 | -\\$9.08/month | passed "
+            "| ok: deployed |") in text
     assert "prod \\| eu" in text and "price missing" in text  # no horizon figure: said, never $0
     assert "- **prod \\| eu** (failed): over budget: \\$900.00/month" in text
     assert "$" not in text.replace("\\$", "")  # every dollar escaped: no maths on GitHub

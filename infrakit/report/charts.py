@@ -266,7 +266,7 @@ def engine_timeline_chart(timeline: pd.DataFrame, *, start_date: str, horizon_mo
     right.set_xlim(0, np.nanmax(costs) * 1.45 if np.isfinite(np.nanmax(costs)) else 1)
     right.set_title(f"Projected cost over {horizon_months} months", fontsize=9, color=TEXT, loc="left")
     right.tick_params(axis="x", labelsize=7)
-    right.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"${v / 1000:,.0f}k" if v else "$0"))
+    right.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"${v / 1000:,.0f}k" if v else _money(0)))
     alt = "Engine versions: " + "; ".join(
         f"{r.engine_version} standard support until {r.end_of_standard_support}, Extended Support "
         f"{r.extended_support_charges_start} to {r.end_of_extended_support}, {_money(r.horizon_usd)} over the horizon"

@@ -119,7 +119,8 @@ def check_kernel() -> None:
     if not kernel_registered():
         raise InfrakitError(
             f"the Jupyter kernel {KERNEL_NAME!r} is not registered in this environment; run 'make setup' (it runs "
-            f"'{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL_NAME}')")
+            f"'{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL_NAME}'), or `infrakit kernel install "
+            f"--user` to register it for a Jupyter you already have")
 
 
 # --- stopping everything ------------------------------------------------------------------

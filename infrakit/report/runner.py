@@ -15,7 +15,7 @@ and the index over the batch.
 - The output folder is locked (``FolderLock``): a second report into it is refused at once.
 - SIGINT or SIGTERM stops the batch promptly: queued scenarios are cancelled, running ones'
   kernels and emulators are killed, the index is written with what finished and the rest
-  marked ``interrupted``, and no process the batch started is left (exit 130 or 143).
+  marked ``interrupted``, and no process the batch started is left (exit 130, whichever signal).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from infrakit.core.paths import NOTEBOOK_DIR
 from infrakit.report import html as pages
 from infrakit.report.artefacts import write_scenario_files
 from infrakit.report.emulator_process import EmulatorProcess, scenario_emulator  # noqa: F401 - public seams
+from infrakit.report.explain import changes
 from infrakit.report.kernels import (  # noqa: F401 - the runner's public names, as before
     CELL_TIMEOUT_S,
     KERNEL_NAME,
@@ -53,7 +54,9 @@ from infrakit.report.task import NOTEBOOKS, ScenarioOutcome, kernel_env, run_sce
 
 INTERRUPTED = "interrupted"
 DEFAULT_PARAMS = ("dev", "prod", "seed_model", "seed_ideal")
-SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal number, as infrakit deploy exits
+# The kit's one exit code for an interrupted run (0, 1, 2, 130 are its documented codes), whichever
+# signal stopped it, as infrakit deploy; index.json says which signal it was.
+SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 130}
 POLL_S = 0.2
 
 
@@ -97,7 +100,8 @@ class RunRecord:
             entry |= {"monthly_usd": picked.get("monthly_usd"), "horizon_usd": picked.get("horizon_usd"),
                       "recommendation": picked.get("description"), "configuration": picked.get("keys"),
                       "as_given_monthly_usd": given.get("monthly_usd"), "as_given_horizon_usd": given.get("horizon_usd"),
-                      "decision_is_as_given": picked.get("config_id") == given.get("config_id")}
+                      "decision_is_as_given": picked.get("config_id") == given.get("config_id"),
+                      "changes": changes(given, picked)}
             compare |= {"recommendation": picked.get("description", ""),
                         "monthly": pages.money(picked.get("monthly_usd")),
                         "horizon": pages.money(picked.get("horizon_usd")),

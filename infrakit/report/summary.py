@@ -32,16 +32,25 @@ def _difference(entry: Mapping[str, Any]) -> str:
     return f"{signed_money(decided - given)}/month"
 
 
+def _changes(entry: Mapping[str, Any]) -> str:
+    """What the decision changes against the configuration as given, key by key."""
+    moved = entry.get("changes") or []
+    if not moved:
+        return "as given" if entry.get("recommendation") else "n/a"
+    return ", ".join(f"`{c['key']}` {c['as_given']} → {c['decided']}" for c in moved)
+
+
 def summary_markdown(entries: Sequence[Mapping[str, Any]], *, title: str = "infrakit report") -> str:
     counts = {s: sum(1 for e in entries if e.get("status") == s) for s in STATUS_MARK}
     tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     lines = [f"## {title}", "", f"{len(entries)} scenario(s): {tally or 'none'}.", "",
-             "| scenario | status | decision | monthly | horizon | vs as given | preflight | deploy |",
-             "|---|---|---|---:|---:|---:|---|---|"]
+             "| scenario | status | decision | changes | monthly | horizon | vs as given | preflight | deploy |",
+             "|---|---|---|---|---:|---:|---:|---|---|"]
     for entry in entries:
         lines.append("| " + " | ".join(_cell(v) for v in (
             entry.get("name"), STATUS_MARK.get(entry.get("status"), entry.get("status")),
-            entry.get("recommendation") or "n/a", money(entry.get("monthly_usd")), money(entry.get("horizon_usd")),
+            entry.get("recommendation") or "n/a", _changes(entry), money(entry.get("monthly_usd")),
+            money(entry.get("horizon_usd")),
             _difference(entry), entry.get("preflight", "not run"), entry.get("deploy", "not run"))) + " |")
     troubled = [e for e in entries if e.get("status") != "ok"]
     if troubled:
