@@ -30,6 +30,7 @@ import numpy as np
 from cost_model.catalog import PriceCatalog
 from cost_model.scenarios import frame_from_grid, grid_chunks
 from cost_model.sweep import (
+    PARETO_DIMENSIONS,
     Evaluation,
     RecommendationFacts,
     candidate_order,
@@ -55,7 +56,7 @@ def _cheapest_key(row: dict[str, Any]) -> tuple:
 
 
 def _frontier_key(row: dict[str, Any]) -> tuple:
-    return (row["monthly_usd"], row["egress_outage_hours_per_year"], row["config_id"])
+    return (row["monthly_usd"], row["horizon_usd"], row["egress_outage_hours_per_year"], row["config_id"])
 
 
 @dataclass
@@ -114,7 +115,7 @@ def summarize_evaluation(ev: Evaluation, *, top_k: int = DEFAULT_TOP_K) -> Chunk
         reason_counts=reason_counts,
         cheapest_valid_monthly=float(valid_monthly.min()) if len(valid_monthly) else None,
         first_invalid=_rows(ev, invalid_rows[:1])[0] if len(invalid_rows) else None,
-        candidates=_rows(ev, best), frontier=_rows(ev, np.flatnonzero(pareto_frontier(monthly, ev.risk, valid))),
+        candidates=_rows(ev, best), frontier=_rows(ev, np.flatnonzero(pareto_frontier(monthly, ev.horizon, ev.risk, valid))),
         cheapest_rejected=_first_min(ev, valid & ~meets), cheapest_invalid=_first_min(ev, ~valid & ~np.isnan(monthly)),
         chunks=1, top_k=top_k)
 
@@ -137,13 +138,13 @@ def _min_by(a, b, key):
 
 
 def _frontier(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows no other row beats on cost and risk, in ``pareto_frontier``'s order."""
-    out, best_risk = [], np.inf
-    for row in sorted(rows, key=_frontier_key):
-        if row["egress_outage_hours_per_year"] < best_risk:
-            out.append(row)
-            best_risk = row["egress_outage_hours_per_year"]
-    return out
+    """The rows no other row dominates (``pareto_frontier``), in ``_frontier_key`` order."""
+    rows = sorted(rows, key=_frontier_key)
+    if not rows:
+        return []
+    columns = [np.array([r[d] for r in rows], dtype=float) for d in PARETO_DIMENSIONS]
+    keep = pareto_frontier(*columns, np.ones(len(rows), dtype=bool))
+    return [row for row, kept in zip(rows, keep, strict=True) if kept]
 
 
 def merge(a: ChunkSummary, b: ChunkSummary) -> ChunkSummary:
@@ -179,7 +180,7 @@ class SweepSummary:
     reason: str
     recommended_row: dict[str, Any] | None
     top: list[dict[str, Any]]  # the best ``top_k`` meeting the constraints, in recommendation order
-    pareto: list[dict[str, Any]]  # the valid rows no other valid row beats on cost and egress risk
+    pareto: list[dict[str, Any]]  # the valid rows no other valid row dominates (sweep.PARETO_DIMENSIONS)
     chunks: int
 
     @property

@@ -237,19 +237,53 @@ def table_of(evaluation: Evaluation, positions: np.ndarray | None = None) -> pd.
     return table
 
 
-def pareto_frontier(monthly_usd: np.ndarray, risk: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """Bool mask of eligible rows no other eligible row beats on both cost and risk."""
+# What the recommendation weighs (first-month cost, then egress risk and horizon cost), so the
+# frontier holds every configuration the decision could prefer and nothing it never would.
+PARETO_DIMENSIONS = ("monthly_usd", "horizon_usd", "egress_outage_hours_per_year")
+_PARETO_BLOCK = 512
+
+
+def pareto_frontier(monthly_usd: np.ndarray, horizon_usd: np.ndarray, risk: np.ndarray,
+                    eligible: np.ndarray) -> np.ndarray:
+    """Bool mask: eligible rows that no other eligible row dominates on ``PARETO_DIMENSIONS``
+    (at least as good on all three, better on one). Rows equal on all three are all on it.
+
+    Rows are visited in lexicographic order, where a row can only be dominated by one before
+    it, so each block of rows is checked against the frontier found so far and against the
+    earlier rows of its own block: about (rows x frontier size) comparisons, vectorized.
+    """
     on_frontier = np.zeros(len(monthly_usd), dtype=bool)
-    rows = np.flatnonzero(eligible)
+    rows = np.flatnonzero(np.asarray(eligible, dtype=bool))
     if len(rows) == 0:
         return on_frontier
-    order = rows[np.lexsort((risk[rows], monthly_usd[rows]))]
-    best_risk = np.inf
-    for row in order:  # frontier points are few; the loop exits early per cost level
-        if risk[row] < best_risk:
-            on_frontier[row] = True
-            best_risk = risk[row]
+    points = np.column_stack([np.asarray(monthly_usd, dtype=float)[rows], np.asarray(horizon_usd, dtype=float)[rows],
+                              np.asarray(risk, dtype=float)[rows]])
+    order = np.lexsort(points.T[::-1])
+    points, rows = points[order], rows[order]
+    frontier = np.empty((0, 3))
+    for start in range(0, len(rows), _PARETO_BLOCK):
+        block = points[start:start + _PARETO_BLOCK]
+        survivors = np.flatnonzero(~_dominated_by(block, frontier))
+        if len(survivors) > 1:  # within the block only an earlier row can dominate a later one
+            candidates = block[survivors]
+            inner = _dominance(candidates, candidates) & np.tri(len(survivors), k=-1, dtype=bool).T
+            survivors = survivors[~inner.any(axis=0)]
+        frontier = np.vstack([frontier, block[survivors]])
+        on_frontier[rows[start:start + _PARETO_BLOCK][survivors]] = True
     return on_frontier
+
+
+def _dominance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[i, j]: a[i] dominates b[j] (no worse on every dimension, better on one)."""
+    no_worse = (a[:, None, :] <= b[None, :, :]).all(axis=2)
+    better = (a[:, None, :] < b[None, :, :]).any(axis=2)
+    return no_worse & better
+
+
+def _dominated_by(points: np.ndarray, frontier: np.ndarray) -> np.ndarray:
+    if len(frontier) == 0:
+        return np.zeros(len(points), dtype=bool)
+    return _dominance(frontier, points).any(axis=0)
 
 
 def sweep_frame(frame: pd.DataFrame, *, catalog: PriceCatalog | None = None,
@@ -257,7 +291,7 @@ def sweep_frame(frame: pd.DataFrame, *, catalog: PriceCatalog | None = None,
     """Sweep a frame of scenarios (see ``cost_model.scenarios``)."""
     ev = evaluate(frame, catalog)
     table = table_of(ev)
-    table["pareto"] = pareto_frontier(ev.monthly, ev.risk, ev.valid)
+    table["pareto"] = pareto_frontier(ev.monthly, ev.horizon, ev.risk, ev.valid)
     facts = recommendation_facts(ev)
     reason = recommendation_reason(facts, varied_keys)
     table["recommended"] = False

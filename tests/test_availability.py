@@ -33,9 +33,30 @@ def test_database_fails_over_only_with_a_reader():
 
 def test_pareto_frontier():
     cost = np.array([100.0, 120.0, 110.0, 90.0, 130.0])
+    horizon = np.array([3600.0, 4320.0, 3960.0, 3240.0, 4680.0])
     risk = np.array([1.0, 0.0, 1.0, 2.0, 0.0])
     eligible = np.array([True, True, True, False, True])
-    assert pareto_frontier(cost, risk, eligible).tolist() == [True, True, False, False, False]
+    assert pareto_frontier(cost, horizon, risk, eligible).tolist() == [True, True, False, False, False]
+    # Equal on first month and risk, dearer over the horizon: dominated (the third dimension counts).
+    assert pareto_frontier(np.array([100.0, 100.0]), np.array([3600.0, 3700.0]), np.array([1.0, 1.0]),
+                           np.array([True, True])).tolist() == [True, False]
+    # Equal on all three: both on it.
+    assert pareto_frontier(np.array([100.0, 100.0]), np.array([3600.0, 3600.0]), np.array([1.0, 1.0]),
+                           np.array([True, True])).tolist() == [True, True]
+
+
+def test_pareto_frontier_in_blocks_equals_the_definition():
+    rng = np.random.default_rng(7)
+    n = 3000  # several blocks of rows, with ties
+    points = rng.integers(0, 40, size=(n, 3)).astype(float)
+    eligible = rng.random(n) > 0.1
+    got = pareto_frontier(points[:, 0], points[:, 1], points[:, 2], eligible)
+    valid = points[eligible]
+    expected = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(eligible):
+        dominated = ((valid <= points[i]).all(axis=1) & (valid < points[i]).any(axis=1)).any()
+        expected[i] = not dominated
+    assert (got == expected).all() and got.sum() > 5
 
 
 def test_recommendation_respects_egress_constraint_and_budget():

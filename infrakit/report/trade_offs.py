@@ -19,7 +19,8 @@ from cost_model.components import EGRESS_GROUPS
 from cost_model.pricing import PricedBill
 from cost_model.scenarios import scenario_from_row
 from cost_model.sensitivity import standard_support_end
-from cost_model.sweep import SweepResult
+from cost_model.sweep import PARETO_DIMENSIONS, SweepResult
+from cost_model.sweep import pareto_frontier as sweep_pareto_frontier
 from infrakit.core.catalogs import engine_catalog, region_catalog, version_key
 from infrakit.core.schema import NAT_STRATEGIES, validate_grid
 
@@ -27,7 +28,6 @@ from infrakit.core.schema import NAT_STRATEGIES, validate_grid
 VARIED_KEYS = ("nat_strategy", "az_count", "engine_version", "storage_type", "reader_count")
 # The dimensions the recommendation weighs (cost_model.sweep: cheapest first month, ties to the
 # lower egress risk, then the lower horizon cost): the report's Pareto frontier is over these.
-PARETO_DIMENSIONS = ("monthly_usd", "horizon_usd", "egress_outage_hours_per_year")
 PARETO_DEFINITION = ("Pareto frontier: no other valid configuration is at least as good on first-month cost, cost "
                      "over the horizon and expected egress hours, and better on one of them.")
 
@@ -119,27 +119,19 @@ class TradeOffs:
 
 def pareto_frontier(table: pd.DataFrame) -> np.ndarray:
     """Bool mask: valid rows no other valid row dominates on ``PARETO_DIMENSIONS`` (at least as
-    good on every one, better on one). Configurations that tie on all three are all on it."""
-    out = np.zeros(len(table), dtype=bool)
-    rows = np.flatnonzero(table["valid"].to_numpy(dtype=bool))
-    if len(rows) == 0:
-        return out
-    points = table[list(PARETO_DIMENSIONS)].to_numpy(dtype=float)[rows]
-    no_worse = (points[:, None, :] <= points[None, :, :]).all(axis=2)  # [i, j]: i is no worse than j
-    better = (points[:, None, :] < points[None, :, :]).any(axis=2)
-    out[rows] = ~(no_worse & better).any(axis=0)
-    return out
+    good on every one, better on one): ``cost_model.sweep.pareto_frontier``, the sweep's own."""
+    return sweep_pareto_frontier(*(table[d].to_numpy(dtype=float) for d in PARETO_DIMENSIONS),
+                                 table["valid"].to_numpy(dtype=bool))
 
 
 def study(scenario: dict[str, Any]) -> TradeOffs:
     """Sweep ``VARIED_KEYS`` around ``scenario`` (see ``study_axes``). The table's ``pareto``
-    column is the report's frontier over ``PARETO_DIMENSIONS`` (see ``pareto_frontier``)."""
+    column is the sweep's frontier over ``PARETO_DIMENSIONS``."""
     start = time.perf_counter()
     axes = study_axes(scenario)
     raw = {k: v for k, v in scenario.items() if k not in axes} | axes
     result = sweep(validate_grid(raw, source="trade-off study"))
     table = result.table
-    table["pareto"] = pareto_frontier(table)
     mask = np.ones(len(table), dtype=bool)
     for key in axes:
         mask &= (table[key] == scenario[key]).to_numpy()
