@@ -13,6 +13,7 @@ import json
 import pytest
 
 from cost_model.price_list import all_selections, match_offer, strip_region_prefix
+from cost_model.price_list.rules import rds_usage_class
 from infrakit.core.catalogs import engine_catalog
 
 ON_DEMAND = "JRTCKXETXF"
@@ -188,10 +189,12 @@ def _rds(o: Offers) -> None:
         usd = INSTANCE_USD[cls]
         for engine, factor in (("Aurora PostgreSQL", 1.0), ("Aurora MySQL", 0.9), ("PostgreSQL", 0.7)):
             common = {"databaseEngine": engine, "instanceType": cls, "deploymentOption": "Single-AZ"}
-            o.add("AmazonRDS", f"InstanceUsage:{cls}", "Database Instance", {**common, "storage": "EBS Only"},
+            # As in real offer files and bills: RDS shortens sizes from xlarge up (db.r6g.xl).
+            o.add("AmazonRDS", f"InstanceUsage:{rds_usage_class(cls)}", "Database Instance",
+                  {**common, "storage": "EBS Only"},
                   ("Hrs", usd * factor), reserved=True)
             if engine != "PostgreSQL":
-                o.add("AmazonRDS", f"InstanceUsageIOOptimized:{cls}", "Database Instance",
+                o.add("AmazonRDS", f"InstanceUsageIOOptimized:{rds_usage_class(cls)}", "Database Instance",
                       {**common, "storage": "Aurora IO Optimization Mode"}, ("Hrs", usd * factor * 1.3))
         o.add("AmazonRDS", f"Multi-AZUsage:{cls}", "Database Instance",
               {"databaseEngine": "PostgreSQL", "instanceType": cls, "deploymentOption": "Multi-AZ"}, ("Hrs", usd * 1.4))
@@ -262,12 +265,24 @@ def test_aurora_mysql_and_rds_postgresql_instances_of_the_same_class_are_not_aur
     rows = match(tokyo, "AmazonRDS").rows
     for cls, usd in INSTANCE_USD.items():
         row = rows[f"InstanceUsage:{cls}"]
-        assert row["sku"] == sku_of(tokyo, "AmazonRDS", f"InstanceUsage:{cls}", databaseEngine="Aurora PostgreSQL")
+        assert row["sku"] == sku_of(tokyo, "AmazonRDS", f"InstanceUsage:{rds_usage_class(cls)}",
+                                    databaseEngine="Aurora PostgreSQL")
         assert row["usd_per_unit"] == pytest.approx(usd * 1.1)
         io_row = rows[f"InstanceUsageIOOptimized:{cls}"]
         assert io_row["usd_per_unit"] == pytest.approx(usd * 1.1 * 1.3)  # the PostgreSQL I/O-Optimized SKU
     assert rows["Aurora:StorageIOUsage"]["usd_per_unit"] == pytest.approx(0.20 * 1.1)  # per million, from IOs
     assert rows["Aurora:StorageIOUsage"]["unit"] == "1M requests"
+
+
+def test_shortened_rds_sizes_match_their_own_class_only(tokyo):
+    """Offer files write db.r6g.xlarge as InstanceUsage:db.r6g.xl; the row keeps the kit's key,
+    and the instanceType attribute keeps db.r6g.xl from ever matching another class."""
+    rows = match(tokyo, "AmazonRDS").rows
+    assert rds_usage_class("db.r6g.2xlarge") == "db.r6g.2xl" and rds_usage_class("db.r6g.large") == "db.r6g.large"
+    for cls in ("db.r6g.xlarge", "db.r6g.2xlarge", "db.r7g.xlarge"):
+        row = rows[f"InstanceUsage:{cls}"]
+        assert row["price_list_usagetype"].endswith(f"InstanceUsage:{rds_usage_class(cls)}")
+        assert row["usd_per_unit"] == pytest.approx(INSTANCE_USD[cls] * 1.1)
 
 
 def test_windows_fargate_is_never_linux_fargate(tokyo):

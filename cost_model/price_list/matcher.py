@@ -50,7 +50,8 @@ class _Index:
     def __init__(self, selections: Iterable[Selection]):
         self.by_usage: dict[str, list[Selection]] = defaultdict(list)
         for rule in selections:
-            self.by_usage[rule.usage_type].append(rule)
+            for spelling in (rule.usage_type, *rule.spellings):
+                self.by_usage[spelling].append(rule)
 
     def candidates(self, usage_type: str | None) -> list[Selection]:
         if not usage_type:

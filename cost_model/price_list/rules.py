@@ -13,6 +13,7 @@ Templates: ``{instance_class}`` expands over the instance classes the schema acc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -38,6 +39,8 @@ class Selection:
     exclude          attribute values a product must not have
     same             pairs of attributes that must be equal (fromLocation = toLocation)
     tiered           keep every tier (data transfer); otherwise one tier is expected
+    spellings        other usage types (after the region prefix) the Price List writes for this
+                     row: RDS shortens instance sizes (db.r6g.xlarge is ``InstanceUsage:db.r6g.xl``)
     """
 
     usage_type: str
@@ -50,6 +53,7 @@ class Selection:
     exclude: tuple[tuple[str, str], ...] = ()
     same: tuple[tuple[str, str], ...] = ()
     tiered: bool = False
+    spellings: tuple[str, ...] = ()
     params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
@@ -70,9 +74,22 @@ class Selection:
         def fill(text):
             return text.format(**values) if isinstance(text, str) else tuple(fill(t) for t in text)
 
-        return replace(self, usage_type=fill(self.usage_type), description=fill(self.description),
-                       attributes=tuple((k, fill(v)) for k, v in self.attributes),
-                       params=tuple(sorted(values.items())))
+        expanded = replace(self, usage_type=fill(self.usage_type), description=fill(self.description),
+                           attributes=tuple((k, fill(v)) for k, v in self.attributes),
+                           params=tuple(sorted(values.items())))
+        if "instance_class" in values:
+            # The Price List's own spelling of the class in usage types, and the instanceType
+            # attribute, so a shortened usage type can only ever match its own class.
+            short = expanded.usage_type.replace(values["instance_class"], rds_usage_class(values["instance_class"]))
+            expanded = replace(expanded, attributes=(*expanded.attributes, ("instanceType", values["instance_class"])),
+                               spellings=tuple(s for s in (short,) if s != expanded.usage_type))
+        return expanded
+
+
+def rds_usage_class(instance_class: str) -> str:
+    """How RDS usage types spell an instance class: sizes from xlarge up are shortened
+    (db.r6g.xlarge -> db.r6g.xl, db.r6g.2xlarge -> db.r6g.2xl), as on bills and in offer files."""
+    return re.sub(r"(\d*)xlarge$", r"\1xl", instance_class)
 
 
 def selection(usage_type: str, offer: str, unit: str, units: Mapping[str, float], description: str, *,
