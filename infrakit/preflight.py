@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from cost_model.preflight_costs import ModelCosts
+from infrakit.aws_env import (  # noqa: F401  (this module's public names since before aws_env existed)
+    check_region,
+    credentials_available,
+    known_regions,
+    profile_problem,
+)
 from infrakit.core.errors import InputError
 
 # Findings on our own stack that are the design, with the reason (suppressions need one).
@@ -20,53 +26,6 @@ KIT_STACK_SUPPRESSIONS = (
     ("CFN-LINT-W3010", "AZ names come from the dated region catalog so that synthesis needs no AWS lookup"),
     ("CFN-LINT-W3005", "CDK emits this DependsOn itself; it is redundant, not wrong"),
 )
-
-
-def known_regions() -> set[str]:
-    """Every region of every partition, from botocore's bundled endpoint data (no profile, no network)."""
-    from botocore.loaders import create_loader
-
-    endpoints = create_loader().load_data("endpoints")
-    return {region for partition in endpoints["partitions"] for region in partition.get("regions", {})}
-
-
-def check_region(region: str, flag: str = "--region") -> str:
-    if region not in known_regions():
-        import difflib
-
-        close = difflib.get_close_matches(region, sorted(known_regions()), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise InputError([f"{flag}: {region!r} is not an AWS region.{hint} Use a region code such as us-east-1."])
-    return region
-
-
-def credentials_available() -> bool:
-    """Whether the user has configured AWS credentials, without probing the instance metadata
-    service (that costs seconds where there is none)."""
-    env = os.environ
-    if env.get("AWS_ACCESS_KEY_ID") or env.get("AWS_PROFILE") or env.get("AWS_WEB_IDENTITY_TOKEN_FILE") \
-            or env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
-        return True
-    home = Path(env.get("HOME", "~")).expanduser()
-    files = [Path(env.get("AWS_SHARED_CREDENTIALS_FILE", home / ".aws" / "credentials")),
-             Path(env.get("AWS_CONFIG_FILE", home / ".aws" / "config"))]
-    return any(f.is_file() and f.stat().st_size > 0 for f in files)
-
-
-def profile_problem() -> str | None:
-    """Why ``AWS_PROFILE`` cannot be used (it names no profile), or None."""
-    profile = os.environ.get("AWS_PROFILE")
-    if not profile:
-        return None
-    import boto3
-    from botocore.exceptions import ProfileNotFound
-
-    try:
-        boto3.session.Session(profile_name=profile)
-    except ProfileNotFound:
-        return (f"AWS_PROFILE={profile!r} names no profile in ~/.aws/config or ~/.aws/credentials; set it to a "
-                f"configured profile (`aws configure list-profiles`), or unset it.")
-    return None
 
 
 # --- entry points ---------------------------------------------------------------------------
