@@ -25,20 +25,10 @@ from cost_model.catalog import PriceCatalog
 from cost_model.pricing import price_bill
 from cost_model.quantities import bill_from_scenarios
 from cost_model.scenarios import frame_from_scenarios
+from cost_model.sweep import standard_support_end
 
 # The recommendation rule's keys, in order (cost_model.sweep._recommend).
 RULE_ORDER = ("monthly_usd", "egress_outage_hours_per_year", "horizon_usd", "standard_support_end")
-
-
-def standard_support_end(versions: pd.Series) -> np.ndarray:
-    """End of standard support per row as a day number (0 for a major the catalog lacks)."""
-    from infrakit.core.catalogs import engine_catalog
-
-    majors = engine_catalog().majors
-    codes, uniques = pd.factorize(versions.astype(str))
-    per_unique = np.array([majors[v.split(".")[0]].end_of_standard_support.toordinal()
-                           if v.split(".")[0] in majors else 0 for v in uniques], dtype=np.int64)
-    return per_unique[codes] if len(uniques) else np.zeros(len(versions), dtype=np.int64)
 
 
 def recommend_by_group(table: pd.DataFrame, groups: np.ndarray) -> dict[int, int | None]:

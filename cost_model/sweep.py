@@ -183,7 +183,7 @@ class Evaluation:
 
     @functools.cached_property
     def support_end(self) -> np.ndarray:
-        return _standard_support_end_ordinal(self.frame["engine_version"])
+        return standard_support_end(self.frame["engine_version"])
 
     def config_id(self, position: int) -> int:
         return int(self.frame.index[position])
@@ -313,7 +313,7 @@ def describe_config(row, keys) -> str:
     return ", ".join(f"{k}={row[k]}" for k in keys)
 
 
-def _standard_support_end_ordinal(versions: pd.Series) -> np.ndarray:
+def standard_support_end(versions: pd.Series) -> np.ndarray:
     """End of standard support per row as a day number (0 when the major is not in the catalog)."""
     from infrakit.core.catalogs import engine_catalog
 

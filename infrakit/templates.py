@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from infrakit.core.cfn import parse_template_text, shape_problems
+from infrakit.core.cfn import read_template_file
 from infrakit.core.errors import InputError
 from infrakit.core.schema.limits import MAX_TEMPLATE_FILE_BYTES
 from infrakit.core.text import shown
@@ -27,15 +27,7 @@ def load_template_file(path: str | Path, *, flag: str = "--template") -> dict[st
                           f"such as cdk.out/STACK.template.json"])
     if path.is_dir():
         raise InputError([f"{flag}: {path} is a directory; for a cloud assembly use --assembly {path}"])
-    try:
-        text = read_text_input(path, what="template", max_bytes=MAX_TEMPLATE_FILE_BYTES)
-        template = parse_template_text(text, source=str(path))
-    except InputError as exc:
-        raise InputError([f"{flag}: {p}" for p in exc.problems]) from None
-    problems = shape_problems(template, str(path))
-    if problems:
-        raise InputError([f"{flag}: {p}" for p in problems])
-    return template
+    return read_template_file(path, label=flag)[0]
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,11 @@ at the ALB rates, with no public IPv4 addresses. LCUs come from the scenario's A
 load balancer, as for the internet-facing ALB (``load_balancer``, where the usage types and
 the LCU assumptions are declared)."""
 
-from cost_model.components import HOURS_PER_MONTH, CostComponent, counts
-from cost_model.resources.load_balancer import LCU_NOTE, lcus
+from cost_model.resources.load_balancer import LCU_NOTE, alb_lines
 
 
 def components(bill):
-    albs = counts(bill, "internal_alb_count")
-    return [
-        CostComponent("Application Load Balancer", "{internal_alb_count} internal ALB", "hours",
-                      albs * HOURS_PER_MONTH, ["LoadBalancerUsage"], applies=albs > 0,
-                      key="internal_alb_hours", group="load_balancer"),
-        CostComponent("Load balancer capacity units", "{internal_alb_count} internal ALB (from monthly averages)",
-                      "LCU-hours", albs * lcus(bill) * HOURS_PER_MONTH, ["LCUUsage"], applies=albs > 0,
-                      key="internal_alb_lcu_hours", group="load_balancer"),
-    ]
+    return alb_lines(bill, "internal_alb_count", "internal ALB", "internal_alb")
 
 
 def notes(values) -> list[str]:

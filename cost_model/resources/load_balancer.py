@@ -54,16 +54,22 @@ def lcus(bill) -> np.ndarray:
     ])
 
 
-def components(bill):
-    albs = counts(bill, "alb_count")
+def alb_lines(bill, count_column: str, label: str, key_prefix: str) -> list[CostComponent]:
+    """Hours and LCU-hours of the ALBs counted in ``count_column`` (each carries the scenario's
+    ALB usage), labelled "{count} <label>"."""
+    albs = counts(bill, count_column)
     return [
-        CostComponent("Application Load Balancer", "{alb_count} internet-facing ALB", "hours",
+        CostComponent("Application Load Balancer", f"{{{count_column}}} {label}", "hours",
                       albs * HOURS_PER_MONTH, ["LoadBalancerUsage"], applies=albs > 0,
-                      key="alb_hours", group="load_balancer"),
-        CostComponent("Load balancer capacity units", "{alb_count} internet-facing ALB (from monthly averages)",
+                      key=f"{key_prefix}_hours", group="load_balancer"),
+        CostComponent("Load balancer capacity units", f"{{{count_column}}} {label} (from monthly averages)",
                       "LCU-hours", albs * lcus(bill) * HOURS_PER_MONTH, ["LCUUsage"], applies=albs > 0,
-                      key="alb_lcu_hours", group="load_balancer"),
+                      key=f"{key_prefix}_lcu_hours", group="load_balancer"),
     ]
+
+
+def components(bill):
+    return alb_lines(bill, "alb_count", "internet-facing ALB", "alb")
 
 
 def notes(values) -> list[str]:

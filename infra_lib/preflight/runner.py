@@ -16,10 +16,8 @@ from infra_lib.preflight.findings import SEVERITIES, Finding, PreflightReport
 from infra_lib.preflight.packs import DEFAULT_PACK, severity
 from infra_lib.preflight.rules import ALL_RULES
 from infra_lib.preflight.suppressions import Suppression
-from infrakit.core.cfn import UNKNOWN, TemplateIndex, cut, parse_template_text, shape_problems
-from infrakit.core.errors import InputError
-from infrakit.core.schema.limits import MAX_NESTED_STACK_DEPTH, MAX_TEMPLATE_FILE_BYTES
-from infrakit.core.yamlio import read_text_input
+from infrakit.core.cfn import UNKNOWN, TemplateIndex, cut, read_template_file
+from infrakit.core.schema.limits import MAX_NESTED_STACK_DEPTH
 
 ENVIRONMENT_TAGS = ("environment", "env", "stage")
 PROD_WORDS = {"prod", "production", "prd"}
@@ -162,15 +160,7 @@ def _nested_template_path(index: TemplateIndex, name: str, props: Mapping[str, A
 
 
 def _read_nested(path: Path, name: str) -> tuple[dict[str, Any], int]:
-    try:
-        text = read_text_input(path, what="template", max_bytes=MAX_TEMPLATE_FILE_BYTES)
-        template = parse_template_text(text, source=str(path))
-    except InputError as exc:
-        raise InputError([f"nested stack {name}: {p}" for p in exc.problems]) from None
-    problems = shape_problems(template, str(path))
-    if problems:
-        raise InputError([f"nested stack {name}: {p}" for p in problems])
-    return template, len(text.encode("utf-8"))
+    return read_template_file(path, label=f"nested stack {name}")
 
 
 def _passed_parameters(props: Mapping[str, Any]) -> dict[str, Any]:

@@ -480,6 +480,22 @@ class TemplateIndex:
 
 # --- template files ------------------------------------------------------------------------
 
+def read_template_file(path, *, label: str) -> tuple[dict[str, Any], int]:
+    """A template file read within the bounds and checked for shape, and its size in bytes;
+    ``InputError`` with every problem prefixed by ``label`` (a flag, a nested stack's name)."""
+    from infrakit.core.schema.limits import MAX_TEMPLATE_FILE_BYTES
+    from infrakit.core.yamlio import read_text_input
+
+    try:
+        text = read_text_input(path, what="template", max_bytes=MAX_TEMPLATE_FILE_BYTES)
+        template = parse_template_text(text, source=str(path))
+    except InputError as exc:
+        raise InputError([f"{label}: {p}" for p in exc.problems]) from None
+    if problems := shape_problems(template, str(path)):
+        raise InputError([f"{label}: {p}" for p in problems])
+    return template, len(text.encode("utf-8"))
+
+
 TEMPLATE_SECTIONS = ("Parameters", "Conditions", "Mappings", "Outputs", "Metadata", "Rules")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from cost_model.sensitivity import standard_support_end
+from cost_model.sweep import standard_support_end
 from infrakit.core.catalogs import engine_catalog
 from infrakit.core.text import hours_per_year, money, signed_money
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, describe

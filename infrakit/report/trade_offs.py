@@ -18,8 +18,7 @@ from cost_model import sweep
 from cost_model.components import EGRESS_GROUPS
 from cost_model.pricing import PricedBill
 from cost_model.scenarios import scenario_from_row
-from cost_model.sensitivity import standard_support_end
-from cost_model.sweep import PARETO_DIMENSIONS, SweepResult
+from cost_model.sweep import PARETO_DIMENSIONS, SweepResult, standard_support_end
 from cost_model.sweep import pareto_frontier as sweep_pareto_frontier
 from infrakit.core.catalogs import engine_catalog, region_catalog, version_key
 from infrakit.core.schema import NAT_STRATEGIES, validate_grid
