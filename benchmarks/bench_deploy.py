@@ -47,9 +47,9 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.pop("AWS_ENDPOINT_URL", None)  # each run starts its own emulator, like the CLI
-    from infra_lib.synth import synth
+    from infra_lib.cdk.synth import synth
+    from infrakit.core.schema import load_scenario
     from infrakit.deploy import deploy_scenario
-    from infrakit.scenario import load_scenario
 
     versions = {"current": deploy_scenario}
     if args.compare:

@@ -31,8 +31,8 @@ def timed(fn, repeat):
 
 def main() -> None:
     from infra_lib.cdk.synth import synth
+    from infrakit.core.schema import load_scenario
     from infrakit.preflight import preflight_template
-    from infrakit.scenario import load_scenario
 
     if "--large-only" not in sys.argv:
         for name in ("prod", "seed_model"):

@@ -19,7 +19,7 @@ from cost_model import cost_scenario, sweep_frame
 from cost_model.pricing import price_bill
 from cost_model.quantities import bill_from_scenarios
 from cost_model.scenarios import frame_from_grid, scenario_from_row
-from infrakit.scenario import validate_grid, validate_scenario
+from infrakit.core.schema import validate_grid, validate_scenario
 
 GRID = {
     "start_date": "2026-12-01",

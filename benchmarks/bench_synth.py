@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from infrakit.scenario import validate_scenario  # noqa: E402
+from infrakit.core.schema import validate_scenario  # noqa: E402
 
 ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/payment-api:1.4"
 

@@ -69,7 +69,7 @@ def add_parsers(sub) -> None:
 
 
 def _load(path: str):
-    from infrakit.scenario import load_scenario
+    from infrakit.core.schema import load_scenario
 
     return load_scenario(path)
 

@@ -7,7 +7,7 @@ from cost_model import sweep
 from cost_model.availability import assess
 from cost_model.scenarios import frame_from_scenarios
 from cost_model.sweep import pareto_frontier
-from infrakit.scenario import validate_grid, validate_scenario
+from infrakit.core.schema import validate_grid, validate_scenario
 
 
 def assessed(**kwargs):

@@ -7,7 +7,7 @@ import pytest
 from cost_model import cost_scenario, sweep
 from cost_model.catalog import load_price_catalog
 from cost_model.scenarios import scenario_from_row
-from infrakit.scenario import validate_grid, validate_scenario
+from infrakit.core.schema import validate_grid, validate_scenario
 from tests.conftest import ZERO_USAGE
 
 
@@ -200,8 +200,8 @@ def test_budget_is_compared_in_cents():
 
 def test_recommendation_ties_go_to_the_major_with_the_later_end_of_standard_support():
     from cost_model import sweep
-    from infrakit.catalogs import engine_catalog
-    from infrakit.scenario import validate_grid
+    from infrakit.core.catalogs import engine_catalog
+    from infrakit.core.schema import validate_grid
 
     # Within a 12-month horizon neither major reaches Extended Support, so both cost the same.
     grid = validate_grid({"name": "tie", "horizon_months": 12, "start_date": "2026-12-01", "nat_strategy": "single",

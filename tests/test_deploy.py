@@ -16,6 +16,7 @@ import pytest
 from infra_lib.emulator import start_emulator
 from infrakit.cli import main
 from infrakit.core.errors import InfrakitError, InputError
+from infrakit.core.schema import load_scenario
 from infrakit.deploy import (
     DeployInterrupted,
     Target,
@@ -27,7 +28,6 @@ from infrakit.deploy import (
     plan_from_template,
     verify_stack,
 )
-from infrakit.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "notebooks" / "params" / "dev.yaml"
@@ -65,7 +65,7 @@ def test_aws_target_without_credentials_is_refused_before_synthesis(monkeypatch,
                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setattr("infra_lib.synth.synth", lambda *a, **k: pytest.fail("synthesized without credentials"))
+    monkeypatch.setattr("infra_lib.cdk.synth.synth", lambda *a, **k: pytest.fail("synthesized without credentials"))
     with pytest.raises(InputError) as err:
         deploy_scenario(load_scenario(DEV), target="aws", yes=True, progress=quiet)
     assert "no AWS credentials" in str(err.value) and "--target local" in str(err.value)
@@ -255,7 +255,7 @@ def test_verification_reports_a_port_the_alb_opens_without_a_listener(local, tmp
     assert deploy_scenario(dev, out_dir=tmp_path, progress=quiet).status == "deployed"
     tgt = Target("local", {}, "us-east-1", local("s3").meta.endpoint_url, in_process=False)
     tgt.env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
-    from infra_lib.synth import synth
+    from infra_lib.cdk.synth import synth
 
     template = synth(dev).template
     ids = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in local("cloudformation").describe_stack_resources(
@@ -365,7 +365,7 @@ def test_an_emulator_url_that_does_not_answer_is_a_clear_error(monkeypatch, tmp_
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://localhost:{port}")
-    monkeypatch.setattr("infra_lib.synth.synth", lambda *a, **k: pytest.fail("synthesized for a dead emulator"))
+    monkeypatch.setattr("infra_lib.cdk.synth.synth", lambda *a, **k: pytest.fail("synthesized for a dead emulator"))
     result = deploy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=quiet)
     assert result.status == "failed" and result.failure["type"] == "emulator"
     assert f"AWS_ENDPOINT_URL=http://localhost:{port} does not answer" in result.message

@@ -19,11 +19,11 @@ from botocore.stub import Stubber
 from infrakit.cli import main
 from infrakit.core.errors import InputError
 from infrakit.core.files import FolderLock, output_problem
+from infrakit.core.schema import load_scenario
 from infrakit.deploy import DeployOutputError, Target, deploy_scenario, readback, run, signals
 from infrakit.deploy import job as jobs
 from infrakit.deploy.target import stack_lock_key
 from infrakit.deploy.verify import verify_stack
-from infrakit.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "notebooks" / "params" / "dev.yaml"
@@ -179,7 +179,7 @@ def test_the_stack_lock_is_one_per_emulator_and_stack_however_the_url_is_spelled
 
 def test_a_second_deploy_of_a_stack_being_deployed_is_refused_naming_the_holder(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:9")  # never reached: the lock comes first
-    monkeypatch.setattr("infra_lib.synth.synth", lambda *a, **k: pytest.fail("synthesized while locked out"))
+    monkeypatch.setattr("infra_lib.cdk.synth.synth", lambda *a, **k: pytest.fail("synthesized while locked out"))
     with FolderLock(jobs.stack_lock_path("local", "us-east-1", STACK), what="the test's deploy"):
         result = deploy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=quiet)
         assert result.status == "refused" and f"process {os.getpid()}" in result.message
@@ -191,7 +191,7 @@ def test_a_second_deploy_of_a_stack_being_deployed_is_refused_naming_the_holder(
 
 
 def test_a_deploy_into_a_folder_another_run_writes_to_leaves_that_runs_files_alone(tmp_path, monkeypatch):
-    monkeypatch.setattr("infra_lib.synth.synth", lambda *a, **k: pytest.fail("synthesized while locked out"))
+    monkeypatch.setattr("infra_lib.cdk.synth.synth", lambda *a, **k: pytest.fail("synthesized while locked out"))
     theirs = json.dumps({"status": "running", "pid": 1})
     (tmp_path / "deploy.json").write_text(theirs)
     with FolderLock(tmp_path, what="the other run"):
@@ -201,7 +201,7 @@ def test_a_deploy_into_a_folder_another_run_writes_to_leaves_that_runs_files_alo
 
 
 def test_bad_out_folder_and_bad_target_are_reported_together_before_any_work(tmp_path, monkeypatch):
-    monkeypatch.setattr("infra_lib.synth.synth", lambda *a, **k: pytest.fail("synthesized on bad input"))
+    monkeypatch.setattr("infra_lib.cdk.synth.synth", lambda *a, **k: pytest.fail("synthesized on bad input"))
     (tmp_path / "a-file").write_text("not a folder")
     with pytest.raises(InputError) as err:
         deploy_scenario(load_scenario(DEV), target="staging", out_dir=tmp_path / "a-file" / "run", progress=quiet)

@@ -107,7 +107,7 @@ def test_engine_version_the_catalog_refuses_fails_like_aws_and_rolls_back(aws, v
 
 
 def test_engine_version_problem_follows_the_dated_catalog():
-    from infrakit.catalogs import engine_catalog
+    from infrakit.core.catalogs import engine_catalog
 
     catalog = engine_catalog()
     available = next(v for v, m in catalog.minors.items() if m.status == "available")
@@ -175,8 +175,8 @@ def test_unsupported_type_fails_the_stack_naming_the_type(aws, resource_type):
 
 @pytest.mark.slow
 def test_every_type_of_our_stacks_is_supported():
-    from infra_lib.synth import synth
-    from infrakit.scenario import load_scenario
+    from infra_lib.cdk.synth import synth
+    from infrakit.core.schema import load_scenario
 
     for name in ("dev", "prod"):
         template = synth(load_scenario(f"notebooks/params/{name}.yaml")).template

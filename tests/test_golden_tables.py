@@ -5,7 +5,7 @@ import pytest
 
 from cost_model import cost_scenario
 from cost_model.tables import cost_table
-from infrakit.scenario import load_scenario, validate_scenario
+from infrakit.core.schema import load_scenario, validate_scenario
 from tests.conftest import ROOT, ZERO_USAGE
 
 CASES = {

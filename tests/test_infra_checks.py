@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from infra_lib.cdk.nag import ACKNOWLEDGEMENTS
-from infrakit.scenario import validate_scenario
+from infrakit.core.schema import validate_scenario
 from tests.conftest import ECR_IMAGE, HTTPS, ROOT
 
 pytestmark = pytest.mark.slow
@@ -61,7 +61,7 @@ def test_cfn_lint_finds_no_errors_on_the_sample_grid(grid_results):
 
 def test_cdk_cli_synth_matches_in_process_synth(tmp_path):
     from infra_lib.cdk.synth import synth
-    from infrakit.scenario import load_scenario
+    from infrakit.core.schema import load_scenario
 
     params = ROOT / "notebooks" / "params" / "dev.yaml"
     env = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from cost_model import cost_scenario, cost_template
-from infrakit.errors import InputError
-from infrakit.scenario import validate_scenario
+from infrakit.core.errors import InputError
+from infrakit.core.schema import validate_scenario
 from tests.conftest import HTTPS
 
 pytestmark = pytest.mark.slow
@@ -185,7 +185,7 @@ def test_cache_hit_does_not_start_jsii(tmp_path):
 
     from tests.conftest import ROOT
 
-    code = ("import sys\nfrom infra_lib.cdk.synth import synth\nfrom infrakit.scenario import validate_scenario\n"
+    code = ("import sys\nfrom infra_lib.cdk.synth import synth\nfrom infrakit.core.schema import validate_scenario\n"
             "r = synth(validate_scenario({'environment_suffix': 'warm'}), cache_dir=sys.argv[1])\n"
             "print(r.cached, 'aws_cdk' in sys.modules)")
     first = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)

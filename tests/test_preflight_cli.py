@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from infrakit.catalogs import engine_catalog
 from infrakit.cli import main
+from infrakit.core.catalogs import engine_catalog
 
 pytestmark = pytest.mark.slow
 

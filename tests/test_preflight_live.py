@@ -227,7 +227,7 @@ def test_live_unknown_version_and_orderable_class(aws_env):
 
 
 def test_serverless_v2_below_the_minimum_minor_on_a_version_the_api_still_offers(aws_env):
-    from infrakit.catalogs import engine_catalog, version_key
+    from infrakit.core.catalogs import engine_catalog, version_key
 
     minimum = engine_catalog().majors["17"].serverless_v2_min_minor
     below = f"17.{int(minimum.split('.')[1]) - 1}"

@@ -11,8 +11,8 @@ import infra_lib.preflight.rules as rules_pkg
 from infra_lib.preflight import Suppression, parse_suppressions, preflight
 from infra_lib.preflight.packs import DEFAULT_PACK
 from infra_lib.preflight.rules import ALL_RULES
-from infrakit.catalogs import engine_catalog, version_key
-from infrakit.errors import InputError
+from infrakit.core.catalogs import engine_catalog, version_key
+from infrakit.core.errors import InputError
 from infrakit.preflight import ModelCosts
 from tests.preflight_templates import aurora, group_id, ref, resource, subnets, template, web
 

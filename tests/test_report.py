@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from cost_model import cost_scenario
-from infrakit.errors import InputError
+from infrakit.core.errors import InputError
+from infrakit.core.schema import load_scenario, validate_scenario
 from infrakit.report import charts, params, runner, trade_offs
 from infrakit.report import html as pages
-from infrakit.scenario import load_scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "notebooks" / "params"

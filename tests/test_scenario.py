@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from infrakit.errors import InputError
-from infrakit.scenario import (
+from infrakit.core.errors import InputError
+from infrakit.core.schema import (
     FIELDS,
     FIELDS_BY_NAME,
     defaults,

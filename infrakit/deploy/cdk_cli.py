@@ -30,7 +30,7 @@ Progress = Callable[[str], None]
 
 def check_cdk_cli() -> Path:
     """The pinned CDK CLI and the venv's Node, or an error that says how to install them."""
-    from infra_lib.node import venv_node
+    from infra_lib.cdk.node import venv_node
 
     try:
         node = venv_node()

@@ -121,9 +121,9 @@ class Job:
 def prepare_job(action: str, scenario: Mapping[str, Any], *, target: str, out_dir, progress: Progress | None,
                 override: str | None = None, folder: bool = True) -> Job:
     """Everything that can reject the request, all problems at once, before anything slow."""
-    from infra_lib.synth import stack_name
+    from infra_lib.cdk.synth import stack_name
+    from infrakit.core.schema import validate_scenario
     from infrakit.deploy.cdk_cli import check_cdk_cli
-    from infrakit.scenario import validate_scenario
 
     problems: list[str] = []
     checked = None

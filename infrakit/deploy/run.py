@@ -104,7 +104,7 @@ def destroy_scenario(scenario: Mapping[str, Any], *, target: str = "local", yes:
 def diff_scenario(scenario: Mapping[str, Any], *, target: str = "local", progress: Progress | None = None) -> DiffResult:
     """What a deploy would change: the CDK CLI's diff of the synthesized template against the
     deployed stack (against nothing when there is none)."""
-    from infra_lib.synth import synth
+    from infra_lib.cdk.synth import synth
 
     started = time.perf_counter()
     job = prepare_job("diff", scenario, target=target, out_dir=None, progress=progress, folder=False)
@@ -141,7 +141,7 @@ def check_emulator_answers(job: Job) -> None:
 
 def synthesize(job: Job):
     """The cloud assembly, copied into the run folder (``assembly/``) for the CLI."""
-    from infra_lib.synth import synth
+    from infra_lib.cdk.synth import synth
 
     folder = job.run_dir / "assembly"
     with job.phase("synth"):

@@ -131,7 +131,7 @@ def stack_lock_key(target: str, region: str, stack: str) -> str | None:
 
 
 def cli_env(base: Mapping[str, str]) -> dict[str, str]:
-    from infra_lib.node import venv_node
+    from infra_lib.cdk.node import venv_node
 
     env = dict(base)
     env["PATH"] = f"{venv_node().parent}{os.pathsep}{env.get('PATH', '')}"  # the venv's Node first

@@ -18,7 +18,7 @@ MISSING = "missing"  # the ``actual`` of a check whose resource the target does 
 
 def plan_from_template(template: Mapping[str, Any]) -> dict[str, Any]:
     """What a deploy of ``template`` must produce, in the terms verification checks."""
-    from infra_lib.preflight.template_index import TemplateIndex
+    from infrakit.core.cfn import TemplateIndex
 
     index = TemplateIndex(template)
 
