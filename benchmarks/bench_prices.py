@@ -127,7 +127,8 @@ def _child(args: list[str], catalog: Path) -> tuple[float, int, str]:
     env = {**os.environ, "INFRAKIT_CATALOG_DIR": str(catalog)}
     code = ("import resource, sys, time\nfrom infrakit.cli import main\nstart = time.perf_counter()\n"
             f"rc = main({args!r})\nelapsed = time.perf_counter() - start\n"
-            "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            # VmHWM: this process's own peak (ru_maxrss would carry the forking parent's over exec)
+            "peak = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')).split()[1])\n"
             "print(f'BENCH {rc} {elapsed:.3f} {peak}', file=sys.stderr)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
     line = [x for x in done.stderr.splitlines() if x.startswith("BENCH ")]

@@ -78,10 +78,10 @@ def test_streamed_summary_is_the_in_memory_sweep(name, chunk_rows):
     assert dict(summary.invalid_by_reason) == {k: int(v) for k, v in counts.items()}
     # Top k: the table's candidates in the recommendation's order, as --json rows.
     meets = table[table["meets_constraints"]]
-    from cost_model.sweep import _standard_support_end_ordinal
+    from cost_model.sweep import standard_support_end
 
     order = candidate_order(meets["monthly_usd"].to_numpy(), meets["egress_outage_hours_per_year"].to_numpy(),
-                            meets["horizon_usd"].to_numpy(), _standard_support_end_ordinal(meets["engine_version"]))
+                            meets["horizon_usd"].to_numpy(), standard_support_end(meets["engine_version"]))
     assert [r["config_id"] for r in summary.top] == meets.index[order[:7]].tolist()
     if summary.recommended is not None:
         row = summary.recommended_row
@@ -197,9 +197,12 @@ def test_json_of_a_large_grid_is_bounded_in_memory(tmp_path):
     grid_path = write(tmp_path / "g.yaml", "nat_strategy: [per_az, single, regional, none]\naz_count: [2, 3]\n"
                       "reader_count: [0, 1, 2]\nstorage_type: [standard, io_optimized]\n"
                       "nat_data_gb_per_month: [" + ", ".join(str(i) for i in range(6250)) + "]\n")
-    code = ("import resource, sys\nfrom infrakit.cli import main\n"
+    # The peak RSS of this process's own memory (VmHWM): ru_maxrss would carry over the forking
+    # parent's peak (Linux keeps it across exec), which in a long test session is the session's.
+    code = ("import sys\nfrom infrakit.cli import main\n"
             "code = main(['sweep', sys.argv[1], '--json'])\nsys.stdout.flush()\n"
-            "sys.stderr.write('PEAK %d' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(code)")
+            "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')).split()[1]\n"
+            "sys.stderr.write('PEAK %s' % hwm)\nsys.exit(code)")
     with open(tmp_path / "out.json", "wb") as sink:
         done = subprocess.run([sys.executable, "-c", code, grid_path], stdout=sink, stderr=subprocess.PIPE, text=True,
                               cwd=ROOT, timeout=600)
