@@ -184,6 +184,20 @@ class FolderLock:
         self._handle = handle
         return self
 
+    def acquire_waiting(self, timeout_s: float, *, poll_s: float = 0.2) -> FolderLock:
+        """``acquire``, taking turns: wait up to ``timeout_s`` for the holder to finish, then
+        raise ``LockedError`` as ``acquire`` does."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return self.acquire()
+            except LockedError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(poll_s)
+
     def release(self) -> None:
         if self._handle is None:
             return

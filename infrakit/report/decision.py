@@ -10,11 +10,9 @@ degrades a step: any other exception fails the notebook, and the report shows th
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import html
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,8 @@ import pandas as pd
 from cost_model import cost_scenario, cost_template
 from cost_model.pricing import round_usd
 from infrakit.core.errors import InfrakitError
+from infrakit.core.files import FolderLock
+from infrakit.core.paths import cache_dir
 from infrakit.core.schema import deployability_problems
 from infrakit.report.display import Table, money, no_math
 from infrakit.report.params import ReportOptions
@@ -205,18 +205,23 @@ def deploy(scenario: dict[str, Any], *, target: str, preflight_report, out_dir: 
                 {"target": target, "result": data, "log": log[-40:]}, time.perf_counter() - start, table)
 
 
+# How long a kernel waits for another kernel's deploy into the same target to finish.
+DEPLOY_TURN_TIMEOUT_S = 600.0
+
+
 @contextlib.contextmanager
 def _deploy_lock(target: str, stack: str):
-    """An exclusive lock across kernel processes: per emulator for local deploys, per stack on AWS."""
+    """Kernels take turns deploying into one target: per emulator for local deploys, per stack on
+    AWS. The lock lives in the kit's cache folder and its file goes with its release (nothing is
+    left in the temporary folder)."""
     where = os.environ.get("AWS_ENDPOINT_URL", "") if target == "local" else f"aws|{stack}"
     key = hashlib.sha256(f"{target}|{where}".encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"infrakit-deploy-{key}.lock"
-    with open(path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FolderLock(cache_dir() / "locks" / f"decision-deploy-{key}", what=f"a deploy into {target}")
+    lock.acquire_waiting(DEPLOY_TURN_TIMEOUT_S)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def check_as_given(trade_offs: TradeOffs, choice: Choice) -> Step | None:
