@@ -49,7 +49,7 @@ def cmd_report(args) -> int:
             detail = f"  {record.failure['notebook']}: {record.failure['ename']}: {record.failure['evalue']}"[:240]
         elif record.reasons:
             detail = f"  {'; '.join(record.reasons)}"[:240]
-        print(f"{record.status:6} {record.spec.scenario['name']:24} {record.duration_s:6.1f} s  {where}{detail}")
+        print(f"{record.status:11} {record.spec.scenario['name']:24} {record.duration_s:6.1f} s  {where}{detail}")
     print(f"index: {result.index}")
     if result.interrupted:
         done = sum(1 for r in result.runs if r.status != "interrupted")
