@@ -127,3 +127,14 @@ def test_summary_markdown_lists_every_run_with_its_status_and_why():
     assert "prod \\| eu" in text and "price missing" in text  # no horizon figure: said, never $0
     assert "- **prod \\| eu** (failed): over budget: \\$900.00/month" in text
     assert "$" not in text.replace("\\$", "")  # every dollar escaped: no maths on GitHub
+
+
+def test_a_caught_configuration_is_named_with_its_problem_whole():
+    """The reason quotes the problem up to its first colon outside parentheses, so an inferred
+    deprecation's own '(inferred: ...)' stays whole."""
+    problem = ("Aurora PostgreSQL 15.8 is deprecated as of the catalog snapshot 2026-08-22 (inferred: left the "
+               "release calendar between 2026-06-13 and 2026-08-18): new clusters cannot be created on it.")
+    verdict = run_verdict(*variant({}, {"steps.as_given": {"status": "failed", "headline": "As given: refused",
+                                                           "problems": [problem]}}))
+    (reason,) = [r for r in verdict.reasons if "caught" in r]
+    assert reason.count("(") == reason.count(")") and "2026-08-18)" in reason and "new clusters" not in reason

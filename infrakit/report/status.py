@@ -82,11 +82,21 @@ def _cost_reasons(trade: Mapping[str, Any], decision: Mapping[str, Any] | None) 
     return reasons
 
 
+def _head(sentence: str) -> str:
+    """A problem sentence up to its first colon outside parentheses: what is wrong, not the advice."""
+    depth = 0
+    for i, char in enumerate(sentence):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == ":" and depth == 0:
+            return sentence[:i].strip()
+    return sentence.strip()
+
+
 def _caught_by(given: Mapping[str, Any]) -> str:
     """What caught the configuration as given, in a few words (its step says the rest)."""
     parts = []
     if given.get("problems"):
-        parts.append("the kit's rules refuse it (" + given["problems"][0].split(":")[0].strip() + ")")
+        parts.append("the kit's rules refuse it (" + _head(given["problems"][0]) + ")")
     errors = (given.get("preflight") or {}).get("errors") or []
     if errors:
         parts.append("preflight errors " + ", ".join(dict.fromkeys(errors)))
