@@ -68,7 +68,7 @@ deploy_target: str = "local"  # Where the decision notebook deploys: local (the 
 decide: str = "recommended"  # Which configuration the decision notebook synthesizes, preflights and deploys: recommended (the trade-off sweep's pick) or as_given (exactly this file's keys, pinned).
 sensitivity_percent: float = 50.0  # How far the report's sensitivity analysis moves each usage key and assumption, up and down, in percent of its value.
 fail_on: str = "failed"  # Which run status makes the decision notebook raise at its end, so papermill exits non-zero: failed (missing price, preflight errors, a failed or refused deploy, over budget), attention (warnings too) or none (explore without failing).
-results_dir: str = ""  # Folder for the results JSON and Parquet (empty: beside the executed notebook when papermill runs with --inject-output-path, else the working directory); the runner sets it.
+results_dir: str = ""  # Folder for the results JSON and Parquet (empty: beside the executed notebook, else reports/interactive/; never the working directory); the runner sets it.
 
 # %% tags=["report-skip"]
 from infrakit.report import charts, params, results, sensitivity, trade_offs, views

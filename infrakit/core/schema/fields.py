@@ -178,8 +178,8 @@ REPORT_FIELDS: tuple[Field, ...] = (
           "(missing price, preflight errors, a failed or refused deploy, over budget), attention (warnings too) "
           "or none (explore without failing).", "report", choices=("failed", "attention", "none"), role="report"),
     # Set by the runner, never by a parameter file.
-    Field("results_dir", "str", "", "Folder for the results JSON and Parquet (empty: beside the executed notebook "
-          "when papermill runs with --inject-output-path, else the working directory); the runner sets it.",
+    Field("results_dir", "str", "", "Folder for the results JSON and Parquet (empty: beside the executed notebook, "
+          "else reports/interactive/; never the working directory); the runner sets it.",
           "report", role="runner"),
 )
 REPORT_FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in REPORT_FIELDS if f.role == "report"}
