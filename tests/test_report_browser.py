@@ -200,8 +200,12 @@ def pdf_images_per_page(pdf: bytes) -> list[list[tuple[int, int]]]:
 
     def stream(number: int) -> bytes:
         body = objects[number]
-        raw = body[body.index(b"stream") + 6:body.rindex(b"endstream")].strip(b"\r\n")
-        return zlib.decompress(raw) if b"/FlateDecode" in body[:body.index(b"stream")] else raw
+        head, _, data = body.partition(b"stream")
+        data = data[2:] if data.startswith(b"\r\n") else data[1:]  # exactly one end-of-line opens the data
+        length = re.search(rb"/Length (\d+)\b(?! \d+ R)", head)
+        # The data's own last bytes may be CR or LF, so cut by /Length, never by stripping line ends.
+        raw = data[:int(length.group(1))] if length else data[:data.rindex(b"endstream")]
+        return zlib.decompressobj().decompress(raw) if b"/FlateDecode" in head else raw
 
     pages = []
     for body in objects.values():
