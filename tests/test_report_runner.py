@@ -272,3 +272,28 @@ def test_a_page_that_cannot_be_rendered_fails_its_scenario_not_the_batch(fakes, 
     assert (fakes / "out" / "summary.md").exists() and (fakes / "out" / "index.html").exists()
     assert [r.status for r in result.runs] == ["failed", "ok"] and result.interrupted is None
     assert fine["worker"].startswith("inproc://") or fine["worker"].startswith("tcp://")
+
+
+def test_a_rerun_clears_the_kits_own_deploy_folder_and_nothing_foreign(tmp_path):
+    """A run that deployed, then one that did not: the page must not show the old deploy.json."""
+    out = tmp_path / "out"
+    artefacts.write_scenario_files(out, "alpha", {"report.html": b"<p>1</p>", "deploy/deploy.json": b"{}",
+                                                  "deploy/outputs.json": b"{}",
+                                                  "deploy/assembly/manifest.json": b"{}"})
+    (out / "alpha" / "deploy" / "mine.txt").write_text("the user's")
+    artefacts.write_scenario_files(out, "alpha", {"report.html": b"<p>2</p>", "decision.json": b"{}"})
+    folder = out / "alpha"
+    assert not (folder / "deploy" / "deploy.json").exists() and not (folder / "deploy" / "outputs.json").exists()
+    assert not (folder / "deploy" / "assembly").exists()  # emptied by the kit: gone
+    assert (folder / "deploy" / "mine.txt").read_text() == "the user's"  # foreign: kept, so its folder too
+    assert artefacts.kit_files(folder) == ["decision.json", "report.html"]
+
+
+def test_a_folder_an_older_kit_wrote_loses_its_deploy_record_but_not_a_foreign_assembly(tmp_path):
+    folder = tmp_path / "out" / "alpha"
+    (folder / "deploy" / "assembly").mkdir(parents=True)
+    (folder / "deploy" / "deploy.json").write_text("{}")  # no manifest: an older kit's folder
+    (folder / "deploy" / "assembly" / "template.json").write_text("{}")  # no assembly marker: not the kit's
+    artefacts.write_scenario_files(tmp_path / "out", "alpha", {"report.html": b"<p>2</p>"})
+    assert not (folder / "deploy" / "deploy.json").exists()
+    assert (folder / "deploy" / "assembly" / "template.json").exists()

@@ -4,21 +4,37 @@ Each file is written atomically (``infrakit.core.files.write_atomic``), ``report
 and only once the scenario has finished, so an interrupted batch never leaves a
 half-written scenario folder: a folder holds one whole run, this one or an earlier one. The
 kit's own files from an earlier run that this run did not produce are removed first (a page
-must never show a previous run's notebook or results); nothing else in the folder is touched.
+must never show a previous run's notebook, results or deploy record); nothing else in the
+folder is touched.
+
+What the kit wrote is listed in the folder's ``MANIFEST`` (relative paths); a folder an older
+kit wrote has none, and then only the kit's known names count as its own (``KIT_FILES``, and
+the decision notebook's ``deploy/`` files, its assembly only when it carries the assembly
+marker).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from infrakit.core.errors import InfrakitError
-from infrakit.core.files import make_dirs, write_atomic
+from infrakit.core.files import json_text, make_dirs, write_atomic
 from infrakit.report.task import NOTEBOOKS
 
 PAGE = "report.html"
+INTERRUPTED_PAGE = "interrupted.html"  # an interrupted run's note beside an earlier run's files
+MANIFEST = ".infrakit-files.json"
 KIT_FILES = tuple(f"{stem}{suffix}" for stem in NOTEBOOKS for suffix in (".ipynb", ".json", ".parquet")) + (
-    "kernel.log", PAGE)
+    "kernel.log", PAGE, INTERRUPTED_PAGE)
+# What the decision notebook's deploy writes under its results folder (infrakit.deploy): the
+# names a folder without a manifest may hold from the kit.
+DEPLOY_FILES = ("deploy/deploy.json", "deploy/destroy.json", "deploy/outputs.json", "deploy/cdk-deploy.log",
+                "deploy/cdk-destroy.log")
+ASSEMBLY = "deploy/assembly"
+ASSEMBLY_MARKER = ".infrakit-assembly"  # infra_lib.cdk.assembly_out.MARKER
 
 
 def _safe(relative: str) -> PurePosixPath:
@@ -40,15 +56,66 @@ def _relocated(data: bytes, name: str, worker_folder: str | None, folder: Path) 
     return data.replace(worker_folder.encode(), str(folder).encode())
 
 
+def kit_files(folder: Path) -> list[str]:
+    """The relative paths of the files the kit wrote in ``folder`` (its manifest, else the
+    kit's known names that are there)."""
+    try:
+        listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
+        return [name for name in listed if isinstance(name, str) and _is_safe(name)]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    names = [name for name in (*KIT_FILES, *DEPLOY_FILES) if (folder / name).is_file()]
+    if (folder / ASSEMBLY / ASSEMBLY_MARKER).is_file():
+        names += sorted(p.relative_to(folder).as_posix() for p in (folder / ASSEMBLY).rglob("*") if p.is_file())
+    return names
+
+
+def _is_safe(name: str) -> bool:
+    try:
+        _safe(name)
+    except InfrakitError:
+        return False
+    return True
+
+
+def _remove_earlier(folder: Path, keep: Iterable[str]) -> None:
+    """Delete the kit's own earlier files that this run does not write again, and the folders
+    that leaves empty (only those)."""
+    keep = set(keep)
+    emptied: set[Path] = set()
+    for name in kit_files(folder):
+        if name in keep:
+            continue
+        path = folder / Path(*PurePosixPath(name).parts)
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            emptied.update(p for p in path.parents if folder in p.parents)
+    for path in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            path.rmdir()  # only an empty folder goes
+
+
 def write_scenario_files(out_dir: Path, slug: str, files: Mapping[str, bytes], *,
                          worker_folder: str | None = None) -> Path:
     """Write ``files`` (relative path -> bytes) into ``out_dir/slug``; returns the page's path.
     ``worker_folder``: where the files were on the worker (see ``_relocated``)."""
     folder = make_dirs(Path(out_dir) / slug)
-    for name in KIT_FILES:
-        if name not in files:
-            (folder / name).unlink(missing_ok=True)
+    names = [_safe(name).as_posix() for name in files]
+    earlier = kit_files(folder)
+    # The manifest lists what is there now, before and after: nothing the kit wrote goes unlisted.
+    write_atomic(folder / MANIFEST, json_text({"files": sorted(set(earlier) | set(names))}))
+    _remove_earlier(folder, names)
     order = sorted(files, key=lambda name: (name == PAGE, name))
     for name in order:
         write_atomic(folder / Path(*_safe(name).parts), _relocated(files[name], name, worker_folder, folder))
+    write_atomic(folder / MANIFEST, json_text({"files": sorted(names)}))
     return folder / PAGE
+
+
+def write_interrupted_page(out_dir: Path, slug: str, html_text: str) -> Path:
+    """An interrupted run's short page beside whatever an earlier run left (which stays)."""
+    folder = make_dirs(Path(out_dir) / slug)
+    earlier = kit_files(folder)
+    write_atomic(folder / MANIFEST, json_text({"files": sorted({*earlier, INTERRUPTED_PAGE})}))
+    return write_atomic(folder / INTERRUPTED_PAGE, html_text)
+
