@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -123,6 +124,31 @@ class PriceCatalog:
         return {}
 
 
+def tiers_problem(tiers: list[tuple[float, float]]) -> str | None:
+    """Why ``tiers`` cannot price anything (begins finite, from 0, rising; prices finite and >= 0), or None."""
+    if not tiers:
+        return None
+    begins = [b for b, _ in tiers]
+    rising = all(b2 > b1 for b1, b2 in zip(begins, begins[1:], strict=False))
+    if not all(math.isfinite(b) for b in begins) or begins[0] != 0 or not rising:
+        return "must start at 0 and rise (finite begins)"
+    bad = [p for _, p in tiers if not (math.isfinite(p) and p >= 0)]
+    if bad:
+        return f"has tier price(s) {', '.join(repr(p) for p in bad)}: each must be a finite number >= 0"
+    return None
+
+
+def price_problem(value) -> str | None:
+    """Why ``value`` cannot be a row's usd_per_unit (it must be a finite number > 0), or None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return f"usd_per_unit {value!r} is not a number"
+    if not math.isfinite(number) or number <= 0:
+        return f"usd_per_unit {value!r} is not a positive finite number"
+    return None
+
+
 def _validate(frame: pd.DataFrame, path: str) -> None:
     problems = []
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -132,9 +158,9 @@ def _validate(frame: pd.DataFrame, path: str) -> None:
         blank = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
         for i in np.flatnonzero(blank.to_numpy()):
             problems.append(f"row {i + 2}: {column} is empty")
-    prices = pd.to_numeric(frame["usd_per_unit"], errors="coerce")
-    for i in np.flatnonzero(~(prices > 0).to_numpy()):
-        problems.append(f"row {i + 2}: usd_per_unit {frame['usd_per_unit'].iloc[i]!r} is not a positive number")
+    for i, value in enumerate(frame["usd_per_unit"]):
+        if problem := price_problem(value):
+            problems.append(f"row {i + 2}: {problem}")
     for i, value in enumerate(frame["effective_date"]):
         try:
             dt.date.fromisoformat(str(value))
@@ -151,8 +177,8 @@ def _validate(frame: pd.DataFrame, path: str) -> None:
         except ValueError:
             problems.append(f"row {i + 2}: tiers {value!r} is not BEGIN:PRICE;BEGIN:PRICE")
             continue
-        if tiers and (tiers[0][0] != 0 or any(b2 <= b1 for (b1, _), (b2, _) in zip(tiers, tiers[1:], strict=False))):
-            problems.append(f"row {i + 2}: tiers {value!r} must start at 0 and rise")
+        if problem := tiers_problem(tiers):
+            problems.append(f"row {i + 2}: tiers {value!r} {problem}")
     duplicated = frame.duplicated(["region", "usage_type"], keep=False)
     for i in np.flatnonzero(duplicated.to_numpy()):
         problems.append(f"row {i + 2}: ({frame['region'].iloc[i]}, {frame['usage_type'].iloc[i]}) appears twice")
@@ -183,19 +209,57 @@ def price_source(row: dict, refreshed_at: str) -> str:
             f" refreshed {refreshed_at} from {row.get('url') or 'a local file'}")
 
 
+SNAPSHOT_ROW_KEYS = ("usage_type", "unit", "usd_per_unit", "sku", "offer_code", "offer_version", "effective_date")
+
+
+def _snapshot_row_problems(number: int, row) -> list[str]:
+    """Why row ``number`` (1-based, in the snapshot's ``rows``) cannot price anything; checked as
+    strictly as a prices.csv row: a price is a finite number > 0, tiers finite, >= 0 and rising."""
+    if not isinstance(row, dict):
+        return [f"row {number}: {row!r} is not a mapping"]
+    where = f"row {number} (SKU {row.get('sku') or '?'}, usage type {row.get('usage_type') or '?'})"
+    problems = [f"{where}: {key} is missing" for key in SNAPSHOT_ROW_KEYS if key not in row]
+    for key in ("usage_type", "unit", "sku", "offer_code"):
+        if key in row and not str(row[key] or "").strip():
+            problems.append(f"{where}: {key} is empty")
+    if "usd_per_unit" in row and (problem := price_problem(row["usd_per_unit"])):
+        problems.append(f"{where}: {problem}")
+    raw = row.get("tiers") or []
+    try:
+        tiers = [(float(begin), float(price)) for begin, price in raw]
+    except (TypeError, ValueError):
+        problems.append(f"{where}: tiers {raw!r} is not a list of [begin, price] pairs")
+    else:
+        if problem := tiers_problem(tiers):
+            problems.append(f"{where}: tiers {raw!r} {problem}")
+    date = row.get("effective_date")
+    if date:
+        try:
+            dt.date.fromisoformat(str(date))
+        except ValueError:
+            problems.append(f"{where}: effective_date {date!r} is not YYYY-MM-DD")
+    return problems
+
+
 def _snapshot_frame(path: Path) -> tuple[pd.DataFrame, dict]:
+    advice = "run `infrakit prices refresh` again or delete that file to use the shipped prices"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         region, refreshed = data["region"], data["refreshed_at"]
-        rows = [{"region": region, "service": r["offer_code"], "usage_type": r["usage_type"], "unit": r["unit"],
-                 "usd_per_unit": float(r["usd_per_unit"]), "tiers": format_tiers(r.get("tiers") or []),
-                 "effective_date": r["effective_date"] or refreshed[:10], "basis": "captured",
-                 "source": price_source(r, refreshed), "description": r.get("description", ""), "sku": r["sku"],
-                 "offer_code": r["offer_code"], "offer_version": r["offer_version"],
-                 "publication_date": r.get("publication_date", ""), "snapshot": str(path)} for r in data["rows"]]
+        if not isinstance(data["rows"], list):
+            raise TypeError(f"'rows' is {type(data['rows']).__name__}, not a list")
     except (OSError, KeyError, TypeError, ValueError) as exc:
-        raise CatalogError(f"price snapshot {path} is malformed ({exc!r}); run `infrakit prices refresh` again or "
-                           f"delete that file to use the shipped prices") from exc
+        raise CatalogError(f"price snapshot {path} is malformed ({exc!r}); {advice}") from exc
+    problems = [p for number, r in enumerate(data["rows"], start=1) for p in _snapshot_row_problems(number, r)]
+    if problems:
+        shown_problems = problems[:10] + ([f"and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        raise CatalogError(f"price snapshot {path} is malformed ({advice}):\n  " + "\n  ".join(shown_problems))
+    rows = [{"region": region, "service": r["offer_code"], "usage_type": r["usage_type"], "unit": r["unit"],
+             "usd_per_unit": float(r["usd_per_unit"]), "tiers": format_tiers(r.get("tiers") or []),
+             "effective_date": r["effective_date"] or refreshed[:10], "basis": "captured",
+             "source": price_source(r, refreshed), "description": r.get("description", ""), "sku": r["sku"],
+             "offer_code": r["offer_code"], "offer_version": r["offer_version"],
+             "publication_date": r.get("publication_date", ""), "snapshot": str(path)} for r in data["rows"]]
     meta = {"region": region, "path": str(path), "refreshed_at": refreshed, "status": data.get("status", ""),
             "offers": data.get("offers", {}), "missing": data.get("missing", {})}
     return pd.DataFrame(rows, columns=[*COLUMNS, *OPTIONAL]), meta
@@ -211,8 +275,17 @@ def snapshot_files(root: Path | None = None) -> list[Path]:
     out = []
     for region in regions:
         out.extend(sorted((p for p in region.iterdir() if p.suffix == ".json" and not p.name.startswith(".")),
-                          reverse=True))
+                          key=snapshot_order, reverse=True))
     return out
+
+
+def snapshot_order(path: Path) -> tuple[str, int, str]:
+    """Sort key, oldest first: the UTC stamp, then the same-second counter ``refresh`` appends
+    (``<stamp>.json`` is the first, ``<stamp>-2.json`` the second, ``-10`` after ``-9``)."""
+    stamp, dash, counter = path.stem.rpartition("-")
+    if dash and counter.isdigit():
+        return stamp, int(counter), path.name
+    return path.stem, 1, path.name
 
 
 @functools.lru_cache(maxsize=16)

@@ -240,6 +240,10 @@ def price_bill(bill: pd.DataFrame, catalog: PriceCatalog | None = None) -> Price
             table = catalog.row_index(regions, list(component.usage_types))
             catalog_row = table[region_codes, type_index]
             unit_price = catalog.prices[catalog_row]  # index -1 gathers the trailing NaN
+            usable = np.isfinite(unit_price) & (unit_price >= 0)
+            if not usable.all():  # a row that is no price is a missing price, never $0
+                catalog_row = np.where(usable, catalog_row, -1)
+                unit_price = np.where(usable, unit_price, np.nan)
             tiered = [int(i) for i in np.unique(table) if i >= 0 and catalog.tiered[i]] if catalog.tiers else []
             if tiered:
                 unit_price = _blended(catalog, tiered, catalog_row, np.asarray(component.quantity, dtype=float),
