@@ -297,3 +297,49 @@ def test_a_folder_an_older_kit_wrote_loses_its_deploy_record_but_not_a_foreign_a
     artefacts.write_scenario_files(tmp_path / "out", "alpha", {"report.html": b"<p>2</p>"})
     assert not (folder / "deploy" / "deploy.json").exists()
     assert (folder / "deploy" / "assembly" / "template.json").exists()
+
+
+def _outcome(spec, **kw):
+    return task.ScenarioOutcome(slug=spec.slug, status="ok", files={"report.html": b"<p>ok</p>"}, **kw)
+
+
+def test_a_scenario_whose_files_cannot_be_written_is_failed_and_the_batch_goes_on(tmp_path, monkeypatch):
+    from infrakit.core.files import OutputError
+    from infrakit.report.params import load_run_specs
+
+    broken, fine = load_run_specs(param_files(tmp_path / "p", ["broken", "fine"]))
+    real = runner.write_scenario_files
+    calls = []
+
+    def write(out_dir, slug, files, **kw):
+        calls.append((slug, sorted(files)))
+        if slug == "broken" and len(calls) == 1:
+            raise OutputError("no space left on device: /out/broken/report.html")
+        return real(out_dir, slug, files, **kw)
+
+    monkeypatch.setattr(runner, "write_scenario_files", write)
+    out = tmp_path / "out"
+    bad = runner._guarded_record(broken, _outcome(broken), out, provenance())
+    good = runner._guarded_record(fine, _outcome(fine), out, provenance())
+    assert bad.status == "failed" and "no space left" in bad.reasons[0] and bad.failure["ename"] == "OutputError"
+    assert "no space left" in (out / "broken" / "report.html").read_text()  # its failure page
+    assert good.status == "ok" and (out / "fine" / "report.html").read_text() == "<p>ok</p>"
+    index = json.loads(runner._write_index(out, [bad, good], provenance(), {}, {}).with_name("index.json").read_text())
+    assert [r["status"] for r in index["runs"]] == ["failed", "ok"]
+
+
+def test_an_interrupted_run_links_to_its_own_short_page_not_a_stale_one(tmp_path):
+    from infrakit.report.params import load_run_specs
+
+    earlier, never = load_run_specs(param_files(tmp_path / "p", ["earlier", "never"]))
+    out = tmp_path / "out"
+    artefacts.write_scenario_files(out, "earlier", {"report.html": b"<p>last week's run</p>"})
+    records = [runner._interrupted(spec, "SIGINT", out, provenance()) for spec in (earlier, never)]
+    entries = [r.index_entry(out) for r in records]
+    assert [e["href"] for e in entries] == ["earlier/interrupted.html", "never/interrupted.html"]
+    text = (out / "earlier" / "interrupted.html").read_text()
+    assert "interrupted by SIGINT" in text and 'href="report.html"' in text and "not this run" in text
+    assert "No earlier run" in (out / "never" / "interrupted.html").read_text()
+    assert (out / "earlier" / "report.html").read_text() == "<p>last week's run</p>"  # kept, as it was
+    artefacts.write_scenario_files(out, "earlier", {"report.html": b"<p>new</p>"})
+    assert not (out / "earlier" / "interrupted.html").exists()  # the next whole run removes the note

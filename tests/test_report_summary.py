@@ -234,7 +234,7 @@ def test_index_shows_each_runs_status_with_its_reasons():
     assert "1 ok, 1 attention, 1 failed" in text
     assert f"{signed_money(-20.0)}/month" in text
     c_row = text[text.index('data-scenario="c"'):text.index("</tr>", text.index('data-scenario="c"'))]
-    assert "$80.00" not in c_row  # a failed run's figure is not a result
+    assert "$80.00" in c_row  # a failed run's cost is shown beside its status and reasons, not hidden
 
 
 def test_the_appendix_counts_the_suppressed_by_design_findings():
@@ -272,3 +272,10 @@ def test_charts_have_no_text_collisions(prod_like, dev_like):
         for chart in made:
             assert charts.text_collisions(chart.figure) == [], chart.name
     assert np.isfinite(prod_like.table["monthly_usd"]).any()
+
+
+def test_a_run_without_a_page_is_listed_without_a_link():
+    prov = {"generated_at": "now", "git": {"commit": "abc", "dirty": False}, "versions": {}}
+    text = pages.index_page([{"name": "lost", "href": None, "status": "failed", "reasons": ["disk full"],
+                              "duration_s": 0.0}], prov)
+    assert 'href="None"' not in text and "lost" in text and "disk full" in text

@@ -220,17 +220,38 @@ def failure_page(*, name: str, source: str, parameters: Mapping[str, Any], failu
     return page(f"{name}: run failed", "".join(body))
 
 
+def interrupted_page(*, name: str, reason: str, earlier: str | None, provenance: Mapping[str, Any]) -> str:
+    """An interrupted run's page: what stopped it, and the earlier run's page when one is there."""
+    body = ['<p class="meta"><a href="../index.html">All runs</a></p>',
+            f"<h1>{_e(name)}: interrupted {_status_badge('interrupted')}</h1>",
+            f'<p class="meta">generated {_e(provenance["generated_at"])} · commit {_e(provenance["git"]["commit"][:12])}</p>',
+            f'<section class="summary" id="summary"><p>{_e(reason)}</p>',
+            (f'<p>This folder still holds an earlier, complete run (from {_e(earlier)}): '
+             f'<a href="report.html">its report</a> is not this run\'s.</p>' if earlier else
+             "<p>No earlier run of this scenario is in this folder.</p>"),
+            "<p>Run <code>infrakit report</code> again to produce this scenario's report.</p></section>"]
+    return page(f"{name}: interrupted", "".join(body))
+
+
+def _link(run: Mapping[str, Any]) -> str:
+    """The run's name, linked to its page when it has one (a run whose files could not be
+    written may have none)."""
+    if not run.get("href"):
+        return _e(run["name"])
+    return f'<a href="{_e(run["href"])}">{_e(run["name"])}</a>'
+
+
 def _index_row(run: Mapping[str, Any]) -> str:
     status = run["status"]
-    shown_cost = status != "failed" and run.get("monthly_usd") is not None
+    # A failed run's cost is shown too: what failed is in its reasons, and the figure is the decided one's.
+    shown_cost = run.get("monthly_usd") is not None
     delta = ""
     if shown_cost and run.get("as_given_monthly_usd") is not None:
         delta = ("as given" if run.get("decision_is_as_given")
                  else f"{signed_money(run['monthly_usd'] - run['as_given_monthly_usd'])}/month")
     reasons = run.get("reasons") or ([run["error"]] if run.get("error") else [])
     why = "".join(f"<li>{_e(r)}</li>" for r in reasons)
-    return (f'<tr data-scenario="{_e(run["name"])}" data-status="{_e(status)}"><td><a href="{_e(run["href"])}">'
-            f'{_e(run["name"])}</a></td><td>{_status_badge(status)}'
+    return (f'<tr data-scenario="{_e(run["name"])}" data-status="{_e(status)}"><td>{_link(run)}</td><td>{_status_badge(status)}'
             + (f'<ul class="reasons">{why}</ul>' if why and status != "ok" else "") + "</td>"
             f'<td class="num">{_e(money(run.get("monthly_usd")) if shown_cost else "")}</td>'
             f'<td class="num">{_e(delta)}</td><td>{_e(run.get("recommendation") or "")}</td>'
@@ -263,7 +284,7 @@ COMPARISON_ROWS = (
 
 
 def comparison_table(runs: Sequence[Mapping[str, Any]]) -> str:
-    head = "".join(f'<th><a href="{_e(r["href"])}">{_e(r["name"])}</a></th>' for r in runs)
+    head = "".join(f"<th>{_link(r)}</th>" for r in runs)
     body = []
     for label, key in COMPARISON_ROWS:
         cells = []

@@ -21,6 +21,7 @@ and the index over the batch.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import signal
 import sys
 import threading
@@ -35,7 +36,7 @@ from infrakit.core.errors import InputError
 from infrakit.core.files import FolderLock, json_text, write_atomic
 from infrakit.core.paths import NOTEBOOK_DIR
 from infrakit.report import html as pages
-from infrakit.report.artefacts import write_scenario_files
+from infrakit.report.artefacts import PAGE, write_interrupted_page, write_scenario_files
 from infrakit.report.emulator_process import EmulatorProcess, scenario_emulator  # noqa: F401 - public seams
 from infrakit.report.explain import changes
 from infrakit.report.kernels import (  # noqa: F401 - the runner's public names, as before
@@ -81,10 +82,20 @@ class RunRecord:
     def duration_s(self) -> float:
         return sum(v for k, v in self.timings_s.items() if k.endswith("_s"))
 
+    def href(self, out_dir: Path) -> str | None:
+        """The run's page relative to the index: the page this run wrote (an interrupted run's
+        short page), else None."""
+        if self.page is None or not self.page.exists():
+            return None
+        try:
+            return self.page.relative_to(out_dir).as_posix()
+        except ValueError:
+            return None
+
     def index_entry(self, out_dir: Path) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": self.spec.scenario["name"], "source": str(self.spec.source),
                                  "status": self.status, "reasons": list(self.reasons),
-                                 "href": f"{self.spec.slug}/report.html",
+                                 "href": self.href(out_dir),
                                  "duration_s": round(self.duration_s, 2),
                                  "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
                                  "worker": self.worker}
@@ -177,6 +188,25 @@ def _record_from(spec: RunSpec, outcome: ScenarioOutcome, out_dir: Path, provena
     return record
 
 
+def _guarded_record(spec: RunSpec, outcome: ScenarioOutcome, out_dir: Path, provenance: dict[str, Any]) -> RunRecord:
+    """``_record_from``, where anything raised while recording (a full disk, a file the worker
+    named badly, a bug) fails this scenario alone: it is recorded as failed with the reason, a
+    failure page is attempted, and the batch goes on."""
+    try:
+        return _record_from(spec, outcome, out_dir, provenance)
+    except Exception as exc:  # noqa: BLE001 - one scenario's files, never the batch
+        failure = {"notebook": "write", "cell_index": None, "exec_count": None, "source": None,
+                   "ename": type(exc).__name__, "evalue": str(exc)[:2000], "traceback": ""}
+        record = RunRecord(spec, status=FAILED, failure=failure, timings_s=dict(outcome.timings_s),
+                           worker=outcome.worker,
+                           reasons=[f"its files could not be written under {out_dir}: {type(exc).__name__}: "
+                                    f"{exc}"[:400], *outcome.reasons])
+        with contextlib.suppress(Exception):
+            record.page = write_scenario_files(out_dir, spec.slug, {
+                "report.html": _failure_page(spec, record, provenance).encode("utf-8")})
+        return record
+
+
 def _failure_page(spec: RunSpec, record: RunRecord, provenance: dict[str, Any]) -> str:
     try:
         return pages.failure_page(name=spec.scenario["name"], source=str(spec.source), parameters=spec.parameters,
@@ -201,9 +231,20 @@ def _task_failure(spec: RunSpec, exc: BaseException) -> ScenarioOutcome:
                            reasons=[f"the scenario's task failed: {name}: {text}"[:400]], worker=None)
 
 
-def _interrupted(spec: RunSpec, signal_name: str) -> RunRecord:
-    return RunRecord(spec, status=INTERRUPTED, reasons=[
-        f"interrupted by {signal_name} before it finished; {spec.slug}/ holds an earlier run's files, if any"])
+def _interrupted(spec: RunSpec, signal_name: str, out_dir: Path, provenance: dict[str, Any]) -> RunRecord:
+    """An unfinished scenario: its folder keeps an earlier run's files, if any, and gets a short
+    page saying so (the index links to it, never to a stale page as if it were this run's)."""
+    earlier_page = out_dir / spec.slug / PAGE
+    earlier = None
+    with contextlib.suppress(OSError):
+        earlier = dt.datetime.fromtimestamp(earlier_page.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+    reason = f"interrupted by {signal_name} before it finished"
+    record = RunRecord(spec, status=INTERRUPTED, reasons=[
+        reason + (f"; {spec.slug}/ holds an earlier run's files (from {earlier})" if earlier else "")])
+    with contextlib.suppress(Exception):  # a full disk must not cost the batch its index
+        record.page = write_interrupted_page(out_dir, spec.slug, pages.interrupted_page(
+            name=spec.scenario["name"], reason=reason + ".", earlier=earlier, provenance=provenance))
+    return record
 
 
 def _run_tasks(connection, specs: Sequence[RunSpec], *, out_dir: Path, provenance: dict[str, Any],
@@ -235,7 +276,7 @@ def _run_tasks(connection, specs: Sequence[RunSpec], *, out_dir: Path, provenanc
                     outcome = _task_failure(spec, exc)
                 if outcome.status == INTERRUPTED and stop.event.is_set():
                     continue
-                record = _record_from(spec, outcome, out_dir, provenance)
+                record = _guarded_record(spec, outcome, out_dir, provenance)
                 record.wall_s = time.perf_counter() - submitted
                 runs[spec.slug] = record
                 future.release()
@@ -273,7 +314,7 @@ def _write_index(out_dir: Path, records: list[RunRecord], provenance: dict[str, 
         except Exception as exc:  # noqa: BLE001 - a run that cannot be summarised is still listed
             entries.append({"name": record.spec.scenario["name"], "source": str(record.spec.source),
                             "status": FAILED, "reasons": [f"its index entry could not be built: {exc!r}"[:300]],
-                            "href": f"{record.spec.slug}/report.html", "duration_s": round(record.duration_s, 2),
+                            "href": record.href(out_dir), "duration_s": round(record.duration_s, 2),
                             "timings_s": {}, "worker": record.worker, "compare": {"status": FAILED}})
     index = out_dir / "index.html"
     problems = []
@@ -334,7 +375,7 @@ def run_batch(paths: Sequence[str | Path], *, out_dir: str | Path = "reports", j
                 raise  # nothing ran (unreachable scheduler, a worker that differs): no index to write
             error = exc
         cause = stop.name or (f"{type(error).__name__}: {error}" if error else "an early stop")
-        records = [runs.get(s.slug) or _interrupted(s, cause) for s in specs]
+        records = [runs.get(s.slug) or _interrupted(s, cause, out_dir, provenance) for s in specs]
         index = _write_index(out_dir, records, provenance, timings, extra | {"interrupted": stop.name})
         if error is not None:
             raise error
