@@ -1,0 +1,83 @@
+"""`synth --out DIR` replaces only what the kit wrote: a file added to an earlier assembly's
+folder is never deleted with it, and the CDK CLI's lock files are not copied out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra_lib.cdk import synth as synth_module
+from infra_lib.cdk.assembly_out import MARKER, copy_assembly, out_dir_problem
+from infrakit.cli import main
+
+
+def fake_assembly(folder, stack="PaymentApi-outtest", *, lock=False):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").write_text('{"version": "1", "artifacts": {}}')
+    (folder / f"{stack}.template.json").write_text('{"Resources": {"A": {"Type": "AWS::SNS::Topic"}}}')
+    (folder / "asset.abc").mkdir(exist_ok=True)
+    (folder / "asset.abc" / "index.js").write_text("exports.handler = 1;\n")
+    if lock:
+        (folder / "read.16436.1.lock").write_text("")
+    return folder
+
+
+def test_replacing_an_earlier_assembly_refuses_files_added_since_and_deletes_nothing(tmp_path):
+    source = fake_assembly(tmp_path / "cache" / "entry")
+    out = tmp_path / "cdk.out"
+    copy_assembly(source, out)
+    listed = json.loads((out / MARKER).read_text())["files"]
+    assert "manifest.json" in listed and "asset.abc/index.js" in listed
+    (out / "notes.txt").write_text("mine")
+    (out / "mine").mkdir()
+    (out / "mine" / "keep.md").write_text("also mine")
+    problem = out_dir_problem(out)
+    assert problem and "notes.txt" in problem and "mine/" in problem and "never deletes" in problem
+    with pytest.raises(Exception, match="notes.txt"):
+        copy_assembly(source, out)
+    assert (out / "notes.txt").read_text() == "mine" and (out / "mine" / "keep.md").read_text() == "also mine"
+    (out / "notes.txt").unlink()
+    (out / "mine" / "keep.md").unlink()
+    (out / "mine").rmdir()
+    (out / "manifest.json").write_text("{}")  # the kit's own file, edited: still the kit's to replace
+    copy_assembly(source, out)
+    assert (out / "manifest.json").read_text() == '{"version": "1", "artifacts": {}}'
+
+
+def test_a_symbolic_link_in_an_earlier_assembly_is_not_the_kits(tmp_path):
+    source = fake_assembly(tmp_path / "entry")
+    out = tmp_path / "cdk.out"
+    copy_assembly(source, out)
+    (tmp_path / "elsewhere.txt").write_text("x")
+    (out / "link.txt").symlink_to(tmp_path / "elsewhere.txt")
+    assert "link.txt" in (out_dir_problem(out) or "")
+
+
+def test_an_older_marker_without_a_list_still_protects_foreign_files(tmp_path):
+    out = fake_assembly(tmp_path / "cdk.out")
+    (out / MARKER).write_text("written by infrakit synth; the next synth --out may replace this folder\n")
+    assert out_dir_problem(out) is None  # only assembly files: replaceable as before
+    (out / "README.md").write_text("mine")
+    assert "README.md" in (out_dir_problem(out) or "")
+
+
+def test_the_cdk_clis_lock_files_are_not_copied_out_and_a_stale_one_does_not_block(tmp_path):
+    source = fake_assembly(tmp_path / "entry", lock=True)  # a `cdk deploy --app` killed while reading
+    out = tmp_path / "cdk.out"
+    copy_assembly(source, out)
+    assert not list(out.glob("*.lock"))
+    (out / "read.999.1.lock").write_text("")
+    assert out_dir_problem(out) is None
+
+
+def test_synth_cli_refuses_an_earlier_assembly_with_added_files_before_synthesis(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(synth_module, "_synth_one", lambda *a: pytest.fail("synthesis started on bad input"))
+    out = tmp_path / "cdk.out"
+    copy_assembly(fake_assembly(tmp_path / "entry"), out)
+    (out / "notes.txt").write_text("mine")
+    scenario = tmp_path / "dev.yaml"
+    scenario.write_text("environment_suffix: outtest\n")
+    assert main(["synth", str(scenario), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt" in err and "Traceback" not in err and (out / "notes.txt").read_text() == "mine"
