@@ -5,6 +5,8 @@ refreshes, bad input, files a user downloaded, and the precedence over the shipp
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,6 +14,7 @@ import pytest
 
 from cost_model.catalog import load_price_catalog, snapshot_files
 from infrakit.cli import main
+from infrakit.core.paths import catalog_dir
 from tests.test_prices_offers import VERSIONS, full_region
 
 
@@ -21,6 +24,8 @@ class PriceListServer:
     def __init__(self, regions: dict):
         self.files: dict[str, bytes] = {}
         self.requests: list[str] = []
+        self.faults: dict[str, str] = {}  # path -> "cut" | "reset" | "stall": the body breaks off half-way
+        self.release = threading.Event()
         offers = {}
         for code, version in VERSIONS.items():
             offers[code] = {"offerCode": code, "versionIndexUrl": f"/offers/v1.0/aws/{code}/index.json",
@@ -47,7 +52,18 @@ class PriceListServer:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                fault = server.faults.get(self.path)
+                if fault is None:
+                    self.wfile.write(body)
+                    return
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                if fault == "stall":
+                    server.release.wait(30)
+                elif fault == "reset":  # RST instead of FIN: the client reads ECONNRESET
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.connection.close()
+                self.close_connection = True
 
             def log_message(self, *args):
                 pass
@@ -61,6 +77,7 @@ class PriceListServer:
         return self
 
     def __exit__(self, *exc):
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
@@ -189,3 +206,21 @@ def test_a_file_for_another_region_is_refused(capsys, tmp_path, hyderabad):
     code, out, _ = run(capsys, "prices", "refresh", "--region", "us-east-1", "--from-file", str(tmp_path / "ec2.json"))
     assert code == 1 and "holds prices for ap-south-2, not us-east-1" in out
     assert snapshot_files() == []
+
+
+@pytest.mark.parametrize("fault, cause", [("cut", "the connection closed before the end of the body"), ("reset", "ConnectionResetError"),
+                                          ("stall", "timed out")])
+def test_a_download_that_breaks_off_fails_the_region_clearly_and_writes_nothing(capsys, hyderabad, monkeypatch,
+                                                                                fault, cause):
+    from infrakit.prices import fetch
+
+    monkeypatch.setattr(fetch, "TIMEOUT_S", 0.5)
+    with PriceListServer({"ap-south-2": hyderabad}) as server:
+        path = f"/offers/v1.0/aws/AmazonRDS/{VERSIONS['AmazonRDS']}/ap-south-2/index.json"
+        server.faults[path] = fault
+        code, out, err = run(capsys, "prices", "refresh", "--region", "ap-south-2", "--price-list-url", server.url)
+    assert code == 1, err
+    assert "Traceback" not in out + err
+    assert f"{server.url}{path}: the download broke off ({cause}" in out, out
+    assert "FAILED" in out and "nothing written, the catalog in use is unchanged" in out
+    assert snapshot_files() == [] and not list(catalog_dir().rglob("*.json"))

@@ -8,6 +8,7 @@ Layout (AWS "Reading the service index file" and "Service Region index file"):
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -56,9 +57,38 @@ def opened(url: str, opener: Opener | None = None):
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"{url}: unreachable ({reason})") from None
     try:
-        yield stream
+        yield _Whole(stream)
+    except (OSError, http.client.HTTPException) as exc:  # the body cut off, reset or timed out mid-download
+        raise FetchError(f"{url}: the download broke off ({_cause(exc)}); nothing from it is used") from None
     finally:
         stream.close()
+
+
+class _Whole:
+    """A response stream whose end is checked against its Content-Length: http.client returns
+    b"" when the server closes early, which would read as a (truncated) end of file."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        left = getattr(self.stream, "length", None)
+        if not data and size != 0 and isinstance(left, int) and left > 0:
+            raise http.client.IncompleteRead(b"", left)
+        return data
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, http.client.IncompleteRead):
+        more = f", {exc.expected:,} more expected" if exc.expected is not None else ""
+        return f"the connection closed before the end of the body (incomplete read{more})"
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {TIMEOUT_S:g} s without data"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class PriceListSite:
