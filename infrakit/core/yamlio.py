@@ -250,13 +250,23 @@ def read_text_input(path: str | Path, *, what: str = "file", max_bytes: int | No
     except FileNotFoundError:
         raise InputError([f"file not found: {path}. Check the path (relative paths start from "
                           f"{Path.cwd()})."]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError, OSError) as exc:
-        raise InputError([f"cannot read {path}: {exc.__class__.__name__}: {shown(str(exc), limit=200)}"]) from None
+    except IsADirectoryError:
+        raise InputError([f"cannot read {path}: it is a folder, not a file; give the path of a {what}."]) from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start:exc.start + 1].hex()
+        raise InputError([f"cannot read {path}: it is not UTF-8 text (byte 0x{byte} at offset {exc.start:,}). "
+                          f"Check that this is the {what} you meant, or save it as UTF-8."]) from None
+    except PermissionError:
+        raise InputError([f"cannot read {path}: permission denied; make it readable (chmod u+r) or copy it "
+                          f"somewhere you can read."]) from None
+    except OSError as exc:
+        raise InputError([f"cannot read {path}: {exc.strerror or exc.__class__.__name__}; check that this is the "
+                          f"{what} you meant."]) from None
 
 
 def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     """A YAML file whose top level is a mapping (a scenario, grid or parameter file)."""
-    data = load_yaml_text(read_text_input(path), source=str(path))
+    data = load_yaml_text(read_text_input(path, what="YAML file"), source=str(path))
     if data is None:
         data = {}
     if not isinstance(data, dict):
