@@ -103,7 +103,7 @@ synth_step
 # ## Preflight
 
 # %%
-report, preflight_step = decision.preflight(chosen.scenario, synthesized)
+report, preflight_step = decision.preflight(chosen.scenario, synthesized, target=options.deploy_target)
 clock.lap("preflight")
 preflight_step
 

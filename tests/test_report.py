@@ -392,18 +392,42 @@ def test_results_files_are_written_whole_and_readable(tmp_path):
     assert not list(tmp_path.glob(".x.*"))  # no temporary files left behind
 
 
-def test_steps_say_not_available_yet_when_their_part_of_the_kit_is_missing(monkeypatch):
+def test_a_missing_part_of_the_kit_fails_the_step_instead_of_saying_not_available(monkeypatch):
+    """A requested preflight or deploy that cannot run is a failure (the notebook fails), never
+    an "unavailable" step that lets the run pass."""
     from infrakit.report import decision
 
     scenario = validate_scenario({"name": "partial", "start_date": "2026-12-01"})
     monkeypatch.setitem(sys.modules, "infrakit.preflight", None)  # import now raises ImportError
     monkeypatch.setitem(sys.modules, "infrakit.deploy", None)
-    report, step = decision.preflight(scenario, synth_result=None)
-    assert report is None and step.status == "unavailable" and "not available yet" in step.headline
-    deployed = decision.deploy(scenario, target="local", preflight_report=None)
-    assert deployed.status == "unavailable" and "not available yet" in deployed.headline
+    with pytest.raises(ImportError):
+        decision.preflight(scenario, synth_result=None)
+    with pytest.raises(ImportError):
+        decision.deploy(scenario, target="local", preflight_report=None)
     assert decision.deploy(scenario, target="none", preflight_report=None).status == "skipped"
-    assert pages.preflight_verdict({"steps": {"preflight": step.to_json()}}) == "not available yet"
+
+
+def test_an_aws_deploy_from_the_report_preflights_live_as_infrakit_deploy_does(monkeypatch):
+    from infrakit import preflight as preflight_module
+    from infrakit.report import decision
+
+    seen = []
+
+    class Passed:
+        passed, errors, warnings, findings = True, [], [], []
+
+        def to_json(self):
+            return {}
+
+    def fake(scenario, *, synth_result, live, session):
+        seen.append((live, session is not None))
+        return Passed()
+
+    monkeypatch.setattr(preflight_module, "preflight_scenario", fake)
+    scenario = validate_scenario({"name": "live", "start_date": "2026-12-01"})
+    for target in ("aws", "local", "none"):
+        decision.preflight(scenario, synth_result=None, target=target)
+    assert seen == [(None, True), (False, False), (False, False)]  # aws: live when credentials exist
 
 
 def test_a_preflight_with_errors_stops_the_deploy():

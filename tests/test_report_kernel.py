@@ -62,3 +62,22 @@ def test_a_prefix_that_is_not_a_folder_is_bad_input(tmp_path):
     assert done.returncode == 2 and "--prefix" in done.stderr and "Traceback" not in done.stderr
     both = install("--user", "--prefix", str(tmp_path))
     assert both.returncode == 2 and "not allowed with" in both.stderr
+
+
+def test_an_aws_deploy_gets_cells_long_enough_for_aurora(tmp_path, monkeypatch):
+    """An Aurora cluster takes 10-20 minutes to create: 300 s would fail every AWS deploy."""
+    import papermill
+
+    from infrakit.report import kernels, task
+    from infrakit.report.params import validate_params
+
+    seen = {}
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **kw: seen.setdefault(kw["parameters"]["name"],
+                                                                                        kw["execution_timeout"]))
+    for target in ("aws", "local"):
+        scenario, options, parameters = validate_params({"name": target, "deploy_target": target})
+        spec = task.RunSpec(source=tmp_path, slug=target, scenario=scenario, options=options, parameters=parameters)
+        outcome = task.ScenarioOutcome(slug=target, status="failed")
+        assert task._execute("decision", tmp_path / "in.ipynb", tmp_path, spec, None, outcome, None) is None
+    assert seen["aws"] >= 40 * 60 and seen["aws"] == kernels.AWS_CELL_TIMEOUT_S  # create, plus waiting its turn
+    assert seen["local"] == kernels.CELL_TIMEOUT_S == 300

@@ -80,6 +80,14 @@ def test_each_failure_that_used_to_show_ok_is_failed(trade_changes, decision_cha
     assert any(fragment in reason for reason in verdict.reasons), verdict.reasons
 
 
+def test_a_requested_deploy_or_preflight_that_did_not_run_is_failed_not_attention():
+    """An older kit's "unavailable" steps (no deploy module): what was asked for did not happen."""
+    for step, fragment in (("deploy", "the deploy did not happen"), ("preflight", "preflight did not run")):
+        verdict = run_verdict(*variant({}, {f"steps.{step}": {"status": "unavailable",
+                                                              "headline": f"{step} is not available yet"}}))
+        assert verdict.status == FAILED and any(fragment in r for r in verdict.reasons), verdict.reasons
+
+
 def test_a_notebook_error_is_failed_and_names_the_cell():
     verdict = run_verdict(None, None, {"notebook": "trade_offs", "cell_index": 4, "ename": "ValueError",
                                        "evalue": "boom"})
@@ -90,7 +98,6 @@ def test_a_notebook_error_is_failed_and_names_the_cell():
 @pytest.mark.parametrize("decision_changes,fragment", [
     ({"steps.preflight.report.counts.warning": 2}, "2 warning(s)"),
     ({"steps.as_given": {"status": "failed", "headline": "As given: the kit's rules refuse it"}}, "caught"),
-    ({"steps.deploy": {"status": "unavailable", "headline": "Deploy is not available yet"}}, "not available"),
 ])
 def test_warnings_a_reader_must_see_are_attention(decision_changes, fragment):
     verdict = run_verdict(*variant({}, decision_changes))

@@ -1,10 +1,10 @@
 """The decision notebook's steps: choose the configuration, synthesize it, preflight it, read
 its cost back from the template, deploy it, and show the outputs.
 
-Preflight (``infrakit.preflight``) and deploy (``infrakit.deploy``) are separate jobs of the
-kit. When one of them is not installed in this build, its step says so ("not available yet")
-and the rest of the decision still runs; no step ever invents a result. Only ImportError
-degrades a step: any other exception fails the notebook, and the report shows the failure.
+Preflight (``infrakit.preflight``) and deploy (``infrakit.deploy``) are the kit's own jobs,
+always part of it: a step that cannot run (a module that does not import, any exception)
+fails the notebook, and the report shows the failure; no step ever invents a result, and a
+requested deploy that did not happen is never a pass.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, describe
 @dataclass
 class Step:
     """One step's outcome: ``status`` is ok, failed (a real negative result, such as preflight
-    errors or a refused deploy), skipped (by choice) or unavailable (not in this build)."""
+    errors or a refused deploy) or skipped (by choice, or after preflight errors)."""
 
     name: str
     status: str
@@ -108,15 +108,25 @@ def synthesize(scenario: dict[str, Any]) -> tuple[Any, Step]:
     return result, step
 
 
-def preflight(scenario: dict[str, Any], synth_result) -> tuple[Any, Step]:
+def preflight_live(target: str) -> bool | None:
+    """Preflight's ``live`` for what the decision deploys to, as `infrakit deploy` gates it:
+    offline for the emulator (and for no deploy); for AWS ``None``, live when credentials are
+    configured (the account's quotas, the region's offerings)."""
+    return None if target == "aws" else False
+
+
+def preflight(scenario: dict[str, Any], synth_result, *, target: str = "none") -> tuple[Any, Step]:
+    """Preflight the decided configuration; for ``target`` aws as `infrakit deploy` would (its
+    gate reuses this report, so a deploy from the report skips no live check)."""
     start = time.perf_counter()
-    try:
-        from infrakit.preflight import preflight_scenario
-    except ImportError as exc:
-        return None, Step("preflight", "unavailable",
-                          f"Preflight is not available yet in this build of the kit ({exc}).",
-                          duration_s=time.perf_counter() - start)
-    report = preflight_scenario(scenario, synth_result=synth_result)
+    from infrakit.preflight import preflight_scenario
+
+    session = None
+    if target == "aws":
+        from infrakit.aws_env import aws_session
+
+        session = aws_session(scenario["region"])
+    report = preflight_scenario(scenario, synth_result=synth_result, live=preflight_live(target), session=session)
     # Findings the kit suppresses on its own stack, by design and with a reason, stay out of
     # the table (the report's appendix counts and explains them); everything else is shown.
     shown = [f for f in report.findings if not f.suppressed]
@@ -175,12 +185,8 @@ def deploy(scenario: dict[str, Any], *, target: str, preflight_report, out_dir: 
     if preflight_report is not None and not preflight_report.passed:
         return Step("deploy", "skipped",
                     f"Not deployed: preflight found {len(preflight_report.errors)} error(s); fix them first.")
-    try:
-        from infrakit.deploy import deploy_scenario
-    except ImportError as exc:
-        return Step("deploy", "unavailable", f"Deploy is not available yet in this build of the kit ({exc}).",
-                    duration_s=time.perf_counter() - start)
     from infra_lib.cdk.synth import stack_name
+    from infrakit.deploy import deploy_scenario
 
     log: list[str] = []
     try:
@@ -226,7 +232,7 @@ def _deploy_lock(target: str, stack: str):
 
 def check_as_given(trade_offs: TradeOffs, choice: Choice) -> Step | None:
     """When the decision differs from the file's own configuration: what the kit says about
-    the configuration as given (its rules, and preflight when available)."""
+    the configuration as given (its rules, and preflight)."""
     if choice.config_id == trade_offs.as_given:
         return None
     start = time.perf_counter()
@@ -237,24 +243,17 @@ def check_as_given(trade_offs: TradeOffs, choice: Choice) -> Step | None:
             "horizon_usd": round_usd(row["horizon_usd"]),
             "egress_outage_hours_per_year": round_usd(row["egress_outage_hours_per_year"]),
             "valid": bool(row["valid"]), "problems": problems}
-    preflight_errors: list[str] | None = None
-    try:
-        from infrakit.preflight import preflight_scenario
-    except ImportError:
-        pass
-    else:
-        from infra_lib.cdk.synth import synth
+    from infra_lib.cdk.synth import synth
+    from infrakit.preflight import preflight_scenario
 
-        report = preflight_scenario(scenario, synth_result=synth(scenario, check_deployable=False))
-        preflight_errors = [f.rule_id for f in report.errors]
-        data["preflight"] = {"passed": report.passed, "errors": preflight_errors}
+    report = preflight_scenario(scenario, synth_result=synth(scenario, check_deployable=False))
+    preflight_errors = [f.rule_id for f in report.errors]
+    data["preflight"] = {"passed": report.passed, "errors": preflight_errors}
     parts = [f"As given ({describe(scenario)}): {money(data['monthly_usd'])}/month"]
     if problems:
         parts.append(f"the kit's rules refuse it: {'; '.join(problems)}")
     if preflight_errors:
         parts.append(f"preflight errors: {', '.join(dict.fromkeys(preflight_errors))}")
-    elif preflight_errors is None:
-        parts.append("preflight not available yet in this build")
     else:
         parts.append("preflight passes")
     caught = bool(problems or preflight_errors)

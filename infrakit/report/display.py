@@ -22,7 +22,7 @@ import pandas as pd
 from infrakit.core.text import hours_per_year as hours
 from infrakit.core.text import money, quantity, unit_price
 
-__all__ = ["NO_MATH", "Html", "Table", "definition_list", "hours", "key_figures", "money", "no_math", "note",
+__all__ = ["NO_MATH", "Html", "Table", "hours", "key_figures", "money", "no_math", "note",
            "unit_price"]
 
 NO_MATH = "tex2jax_ignore mathjax_ignore"
@@ -110,7 +110,3 @@ def key_figures(items: Mapping[str, str], *, title: str = "") -> Html:
     heading = f"<h3>{html.escape(title)}</h3>" if title else ""
     return Html(f'{heading}<div class="figures">{cards}</div>')
 
-
-def definition_list(items: Mapping[str, object]) -> Html:
-    rows = "".join(f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>" for k, v in items.items())
-    return Html(f'<dl class="pairs">{rows}</dl>')

@@ -12,7 +12,6 @@ running. Every emulator a process starts is known to it (``stop_live_emulators``
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import queue
 import signal
@@ -99,22 +98,16 @@ def stop_live_emulators(batch: str | None = None) -> list[int]:
     return [e.pid for e in emulators]
 
 
-def live_emulator_pids(batch: str | None = None) -> list[int]:
-    with _LIVE_LOCK:
-        return [e.pid for e in _LIVE if e.process.poll() is None and (batch is None or e.batch == batch)]
-
-
 @contextlib.contextmanager
 def scenario_emulator(spec):
-    """A local AWS emulator for one scenario that deploys locally; None when it does not, or
-    when this build of the kit has no emulator (the deploy step then says it is unavailable).
+    """A local AWS emulator for one scenario that deploys locally; None when it does not.
 
     One per scenario, each in its own process: scenarios may share a stack name
     (PaymentApi-dev), and a deploy that updated a stack after other scenarios' stacks were
     created in the same moto server was seen to hang. Separate emulators keep each scenario's
     proof independent of the others and of the order they run in.
     """
-    if spec.options.deploy_target != "local" or importlib.util.find_spec("infra_lib.emulator") is None:
+    if spec.options.deploy_target != "local":
         yield None
         return
     emulator = EmulatorProcess()

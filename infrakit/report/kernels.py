@@ -15,7 +15,6 @@ import contextlib
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -23,11 +22,18 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from infrakit.core.errors import InfrakitError
-
 KERNEL_NAME = "infrakit"
 START_TIMEOUT_S = 120
-CELL_TIMEOUT_S = 300  # a hung deploy fails its scenario in minutes, not never
+CELL_TIMEOUT_S = 300  # a hung local deploy fails its scenario in minutes, not never
+# A deploy to AWS: an Aurora cluster takes 10-20 minutes to create, and the deploy first waits
+# up to 30 minutes for an operation an earlier run left under way (infrakit.deploy.run's
+# SETTLE_TIMEOUT_S) and up to 10 for another kernel's deploy of the stack (DEPLOY_TURN_TIMEOUT_S).
+AWS_CELL_TIMEOUT_S = 90 * 60
+
+
+def cell_timeout_s(deploy_target: str) -> int:
+    """How long one notebook cell may run for a scenario deploying to ``deploy_target``."""
+    return AWS_CELL_TIMEOUT_S if deploy_target == "aws" else CELL_TIMEOUT_S
 
 _LIVE: set[IsolatedKernelManager] = set()
 _LIVE_LOCK = threading.Lock()
@@ -113,14 +119,6 @@ def kernel_registered() -> bool:
     except NoSuchKernel:
         return False
     return True
-
-
-def check_kernel() -> None:
-    if not kernel_registered():
-        raise InfrakitError(
-            f"the Jupyter kernel {KERNEL_NAME!r} is not registered in this environment; run 'make setup' (it runs "
-            f"'{sys.executable} -m ipykernel install --sys-prefix --name {KERNEL_NAME}'), or `infrakit kernel install "
-            f"--user` to register it for a Jupyter you already have")
 
 
 # --- stopping everything ------------------------------------------------------------------

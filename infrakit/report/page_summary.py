@@ -41,8 +41,6 @@ def preflight_verdict(decision: Mapping[str, Any] | None) -> str:
     step = (decision or {}).get("steps", {}).get("preflight")
     if not step:
         return "not run"
-    if step["status"] == "unavailable":
-        return "not available yet"
     if step.get("passed"):
         return "passed"
     return f"failed: {', '.join(dict.fromkeys(step.get('errors', [])))}"
@@ -52,8 +50,6 @@ def deploy_verdict(decision: Mapping[str, Any] | None) -> str:
     step = (decision or {}).get("steps", {}).get("deploy")
     if not step:
         return "not run"
-    if step["status"] == "unavailable":
-        return "not available yet"
     if step["status"] == "skipped":
         return "skipped: " + step["headline"].removeprefix("Not deployed: ").rstrip(".")
     result = step.get("result") or {}

@@ -44,7 +44,6 @@ from infrakit.report.kernels import (  # noqa: F401 - the runner's public names,
     KERNEL_NAME,
     START_TIMEOUT_S,
     IsolatedKernelManager,
-    check_kernel,
     kernel_manager_for,
 )
 from infrakit.report.params import RunSpec, load_run_specs

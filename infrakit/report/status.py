@@ -8,7 +8,7 @@ page, the index, ``summary.md`` and the exit code of ``infrakit report``).
 - ``attention``: it can ship, but a reader must see something first: preflight warnings on
   the decided configuration; the configuration as given was caught (refused or failing
   preflight) and the decision changed it; nothing met the constraints, so the configuration
-  as given was checked instead; a step that is not available.
+  as given was checked instead.
 - ``ok``: neither.
 
 The rules read the results the notebooks write (``trade_offs.json``, ``decision.json``), so
@@ -112,8 +112,8 @@ def _step_reasons(decision: Mapping[str, Any] | None) -> tuple[list[str], list[s
         if preflight["status"] == "failed":
             errors = ", ".join(dict.fromkeys(preflight.get("errors", []))) or "errors"
             failed.append(f"preflight errors on what would be deployed: {errors}")
-        elif preflight["status"] == "unavailable":
-            attention.append("preflight is not available")
+        elif preflight["status"] != "ok":  # an older kit's "unavailable": preflight did not run
+            failed.append(f"preflight did not run ({preflight['status']}): {preflight.get('headline', '')}".rstrip(": "))
         warnings = ((preflight.get("report") or {}).get("counts") or {}).get("warning", 0)
         if preflight["status"] == "ok" and warnings:
             attention.append(f"preflight: {warnings} warning(s) to read")
@@ -125,8 +125,8 @@ def _step_reasons(decision: Mapping[str, Any] | None) -> tuple[list[str], list[s
         result = deploy.get("result") or {}
         if deploy["status"] == "failed":
             failed.append(f"deploy {result.get('status', 'failed')}: {result.get('message') or deploy['headline']}")
-        elif deploy["status"] == "unavailable":
-            attention.append("deploy is not available")
+        elif deploy["status"] not in ("ok", "skipped"):  # a requested deploy that did not happen
+            failed.append(f"the deploy did not happen ({deploy['status']}): {deploy.get('headline', '')}".rstrip(": "))
     given = steps.get("as_given")
     if given and given["status"] == "failed":
         attention.append("the configuration as given was caught, and the decision changes it: " + _caught_by(given))

@@ -34,10 +34,10 @@ from infrakit.core.text import strip_ansi
 from infrakit.report import html as pages
 from infrakit.report.emulator_process import scenario_emulator, stop_live_emulators
 from infrakit.report.kernels import (
-    CELL_TIMEOUT_S,
     KERNEL_NAME,
     START_TIMEOUT_S,
     batch_scope,
+    cell_timeout_s,
     kernel_manager_for,
     stop_live_kernels,
 )
@@ -179,7 +179,7 @@ def _execute(stem: str, source: Path, folder: Path, spec: RunSpec, emulator, out
                 papermill.execute_notebook, source, output,
                 parameters={**spec.parameters, "results_dir": str(folder)},
                 kernel_name=KERNEL_NAME, progress_bar=False, start_timeout=START_TIMEOUT_S,
-                execution_timeout=CELL_TIMEOUT_S, kernel_manager_class=manager,
+                execution_timeout=cell_timeout_s(spec.options.deploy_target), kernel_manager_class=manager,
                 # The kernel's working folder, set on the kernel only: papermill's cwd= would
                 # os.chdir this whole process, under the other scenarios' threads.
                 resources={"metadata": {"path": str(folder)}}), batch)
