@@ -14,6 +14,7 @@ from cost_model.pricing import PricedBill, missing_text, price_bill, round_usd
 from cost_model.quantities import USAGE_COLUMNS, assemble_bill, bill_from_scenarios
 from cost_model.scenarios import frame_from_scenarios
 from infrakit.core.schema import deployability_problems
+from infrakit.core.schema.rules import RULES
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ def cost_template(template: dict[str, Any], scenario: dict[str, Any], *,
     bill = assemble_bill(frame, reading.structure())
     # Availability follows what the template builds, not what the scenario says.
     implied = frame_from_scenarios([{**scenario, **reading.implied}])
-    result = _cost(scenario, implied, bill, catalog, [], row_keys=tuple(p.keys for p in reading.parts))
+    result = _cost(scenario, implied, bill, catalog, database_problems(bill, scenario),
+                   row_keys=tuple(p.keys for p in reading.parts))
     availability = dict(result.availability)
     for name in reading.not_assessed:
         availability[name] = None
@@ -135,6 +137,27 @@ def cost_template(template: dict[str, Any], scenario: dict[str, Any], *,
     return ScenarioCost(scenario=scenario, priced=result.priced, availability=availability, problems=result.problems,
                         row_keys=result.row_keys, template={**reading.description, "region": scenario["region"]},
                         not_priced=reading.not_priced)
+
+
+# Bill columns of a priced Aurora row -> the scenario keys the database rules read.
+_DATABASE_KEYS = {"db_engine_version": "engine_version", "db_instance_class": "instance_class",
+                  "db_storage_type": "storage_type"}
+
+
+def database_problems(bill, scenario: dict[str, Any]) -> list[str]:
+    """Why AWS would refuse the Aurora clusters a template deploys (engine version not creatable
+    or past Extended Support, class not offered, I/O-Optimized too old): the scenario path's
+    rules, run on each distinct engine version, class and storage type the bill holds."""
+    rules = [rule for rule in RULES if rule.kind == "deployable"
+             and set(rule.keys) <= {*_DATABASE_KEYS.values(), "region", "start_date"}]
+    has_db = bill["db_instance_count"].to_numpy(dtype=float) > 0
+    columns = [bill[column].astype(str).to_numpy()[has_db] for column in _DATABASE_KEYS]
+    problems: list[str] = []
+    for values in dict.fromkeys(zip(*columns, strict=True)):
+        row = {"region": scenario["region"], "start_date": scenario["start_date"],
+               **dict(zip(_DATABASE_KEYS.values(), values, strict=True))}
+        problems += [p for rule in rules if (p := rule.check(row)) and p not in problems]
+    return problems
 
 
 def _cost(scenario, frame, bill, catalog, problems, *, row_keys=(None,)) -> ScenarioCost:

@@ -82,8 +82,12 @@ def notes(values) -> list[str]:
     version = str(values.get("db_engine_version", ""))
     catalog = engine_catalog(values.get("region"))
     major = catalog.majors.get(catalog.major_of(version))
-    if major is None or not values.get("db_instance_count"):
+    if not values.get("db_instance_count"):
         return []
+    if major is None:
+        return [f"Aurora PostgreSQL {version}: major {catalog.major_of(version)} is not in the engine catalog, so "
+                f"when RDS Extended Support would start is unknown and none is priced; the configuration is refused "
+                f"until it names a known version"]
     first = int(values["start_month_index"])
     last = first + int(values["horizon_months"])
     end = _month(major.end_of_extended_support)
