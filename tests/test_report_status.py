@@ -145,3 +145,77 @@ def test_a_caught_configuration_is_named_with_its_problem_whole():
                                                            "problems": [problem]}}))
     (reason,) = [r for r in verdict.reasons if "caught" in r]
     assert reason.count("(") == reason.count(")") and "2026-08-18)" in reason and "new clusters" not in reason
+
+
+def _results_folder(tmp_path, trade, decision):
+    import json
+
+    folder = tmp_path / "results"
+    folder.mkdir(exist_ok=True)
+    for stem, data in (("trade_offs", trade), ("decision", decision)):
+        if data is not None:
+            (folder / f"{stem}.json").write_text(json.dumps(data))
+    return folder
+
+
+@pytest.mark.parametrize("fail_on,expected", [("failed", ATTENTION), ("attention", FAILED), ("none", ATTENTION)])
+def test_fail_on_is_each_runs_gate_in_the_batch_too(tmp_path, fail_on, expected):
+    """fail_on: attention fails the decision notebook on warnings, so the run (and the exit code
+    of infrakit report) must be failed too, not a green attention."""
+    from infrakit.report import task
+
+    trade, decision = variant({}, {"steps.preflight.report.counts.warning": 2})
+    outcome = task.ScenarioOutcome(slug="s", status="failed")
+    raised = {"notebook": "decision", "ename": "DecisionFailed", "evalue": "ATTENTION"} if fail_on == "attention" else None
+    assert task._verdict(outcome, _results_folder(tmp_path, trade, decision), raised, fail_on) is False
+    assert outcome.status == expected and any("warning" in r for r in outcome.reasons)
+    if expected == FAILED:
+        assert outcome.reasons[0] == "fail_on: attention fails a run whose status is attention"
+
+
+def test_a_failed_run_fails_the_batch_whatever_fail_on_says(tmp_path):
+    from infrakit.report import task
+
+    trade, decision = variant({"scenario_keys.budget_usd_per_month": 400.0})
+    outcome = task.ScenarioOutcome(slug="s", status="failed")
+    task._verdict(outcome, _results_folder(tmp_path, trade, decision), None, "none")
+    assert outcome.status == FAILED
+
+
+def test_missing_results_after_clean_notebooks_get_a_real_failure_page(tmp_path):
+    from infrakit.report import task
+    from infrakit.report.params import load_run_specs
+
+    outcome = task.ScenarioOutcome(slug="s", status="failed")
+    folder = _results_folder(tmp_path, TRADE, None)  # decision.json never written, no error raised
+    assert task._verdict(outcome, folder, None) is True
+    assert outcome.status == FAILED and outcome.failure["ename"] == "MissingResults"
+    assert "decision.json was not written" in outcome.failure["evalue"]
+    params = tmp_path / "s.yaml"
+    params.write_text("name: s\n")
+    [spec] = load_run_specs([params])
+    page = task._render(spec, outcome, folder, True, {"generated_at": "now", "git": {"commit": "abc"}, "versions": {}})
+    assert "MissingResults" in page and "decision.json was not written" in page
+    assert "could not be rendered" not in page  # the failure page itself, not the plain fallback
+
+
+def test_the_two_notebooks_must_agree_on_start_date_and_configuration():
+    trade, decision = variant({"start_date": "2027-01-01", "recommended.config_id": 3},
+                              {"start_date": "2027-02-01", "choice.config_id": 5})
+    verdict = run_verdict(trade, decision)
+    assert verdict.status == FAILED
+    assert any("trade-offs from start_date 2027-01-01, the decision from 2027-02-01" in r for r in verdict.reasons)
+    assert any("chose configuration 5 but the trade-offs recommend 3" in r for r in verdict.reasons)
+    same = variant({"start_date": "2027-01-01"}, {"start_date": "2027-01-01", "choice.config_id": 3})
+    assert run_verdict(*same).status == OK
+
+
+def test_the_runner_resolves_start_date_once_for_both_notebooks(tmp_path):
+    from infrakit.report import runner
+    from infrakit.report.params import load_run_specs
+
+    (tmp_path / "a.yaml").write_text("name: a\n")
+    (tmp_path / "b.yaml").write_text("name: b\nstart_date: '2027-06-01'\n")
+    a, b = runner.with_one_start_date(load_run_specs([tmp_path / "a.yaml", tmp_path / "b.yaml"]), "2031-01-01")
+    assert a.parameters["start_date"] == a.scenario["start_date"] == "2031-01-01"  # injected into both kernels
+    assert b.parameters["start_date"] == "2027-06-01"  # the file's own stays

@@ -179,6 +179,7 @@ def decision_summary(choice, steps, timings_s: Mapping[str, float], verdict: Ver
     data = {
         "notebook": "decision",
         "scenario": choice.scenario["name"],
+        "start_date": choice.scenario["start_date"],  # must be the trade-offs' (infrakit.report.status)
         "choice": choice.to_json(),
         "steps": {step.name: step.to_json() for step in steps if step is not None},
         "timings_s": {k: round(v, 3) for k, v in timings_s.items()},

@@ -302,6 +302,24 @@ def _stop(client, unfinished, batch: str) -> None:
     thread.join(timeout=20)
 
 
+def with_one_start_date(specs: Sequence[RunSpec], start_date: str | None = None) -> list[RunSpec]:
+    """The batch's default start_date (the first day of next month), resolved once here and
+    injected into both notebooks of every scenario that does not set one: each kernel resolving
+    it on its own could price from different months around a month's end."""
+    from dataclasses import replace
+
+    from infrakit.core.schema import default_start_date
+
+    start_date = start_date or default_start_date()
+    out = []
+    for spec in specs:
+        if spec.parameters.get("start_date") is None:
+            spec = replace(spec, parameters={**spec.parameters, "start_date": start_date},
+                           scenario={**spec.scenario, "start_date": start_date})
+        out.append(spec)
+    return out
+
+
 def _write_index(out_dir: Path, records: list[RunRecord], provenance: dict[str, Any], timings: dict[str, float],
                  extra: dict[str, Any]) -> Path:
     """index.json first (data), then summary.md, then index.html; one failing does not stop the
@@ -342,7 +360,7 @@ def run_batch(paths: Sequence[str | Path], *, out_dir: str | Path = "reports", j
 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    specs = load_run_specs(paths)
+    specs = with_one_start_date(load_run_specs(paths))
     if scheduler and (problem := cluster.scheduler_problem(scheduler)):
         raise InputError([problem])
     timings["validation_s"] = time.perf_counter() - clock

@@ -148,6 +148,18 @@ def run_verdict(trade: Mapping[str, Any] | None, decision: Mapping[str, Any] | N
     step_failed, attention = _step_reasons(decision)
     failed += step_failed
     choice = decision.get("choice") or {}
+    recommended = trade.get("recommended") or {}
+    starts = (trade.get("start_date"), decision.get("start_date"))
+    if None not in starts and starts[0] != starts[1]:
+        failed.append(f"the notebooks priced from different months: trade-offs from start_date {starts[0]}, the "
+                      f"decision from {starts[1]}; run the report again (the runner gives both one start_date)")
+    if (choice.get("mode") == "recommended" and choice.get("config_id") is not None
+            and recommended.get("config_id") is not None and choice["config_id"] != recommended["config_id"]):
+        # The two notebooks must have studied the same inputs (start_date, catalogs): the page
+        # would show one configuration's trade-offs and deploy another.
+        failed.append(f"the decision notebook chose configuration {choice['config_id']} but the trade-offs "
+                      f"recommend {recommended['config_id']}: the notebooks did not study the same inputs "
+                      f"(the catalogs, the parameters); run the report again")
     if choice.get("mode") == "as_given" and trade.get("recommended") is None:
         attention.append("no configuration met the constraints; the configuration as given was checked instead")
     if failed:

@@ -42,7 +42,7 @@ from infrakit.report.kernels import (
     stop_live_kernels,
 )
 from infrakit.report.params import RunSpec
-from infrakit.report.status import run_verdict
+from infrakit.report.status import FAIL_ON, FAILED, run_verdict
 
 NOTEBOOKS = ("trade_offs", "decision")
 REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
@@ -201,8 +201,15 @@ def _execute(stem: str, source: Path, folder: Path, spec: RunSpec, emulator, out
     return failure
 
 
-def _verdict(outcome: ScenarioOutcome, folder: Path, failure: dict[str, Any] | None) -> bool:
-    """Status and reasons from the results files; True when a notebook really failed."""
+def _verdict(outcome: ScenarioOutcome, folder: Path, failure: dict[str, Any] | None,
+             fail_on: str = "failed") -> bool:
+    """Status and reasons from the results files; True when the scenario gets a failure page
+    (a notebook really failed, or its results are missing).
+
+    ``fail_on`` (the scenario's own report key) is the run's gate: a status it names fails the
+    run, as it fails the decision notebook, so that a green batch means safe to ship. A
+    ``failed`` status fails the run whatever ``fail_on`` says (``none`` only keeps the notebook
+    from raising, for exploring)."""
     outcome.trade = pages.load_json(folder / "trade_offs.json")
     outcome.decision = pages.load_json(folder / "decision.json")
     # The decision notebook raises DecisionFailed at its end (after writing its results) when
@@ -211,9 +218,14 @@ def _verdict(outcome: ScenarioOutcome, folder: Path, failure: dict[str, Any] | N
     verdict = run_verdict(outcome.trade, outcome.decision, failure if notebook_failed else None)
     outcome.status, outcome.reasons = verdict.status, list(verdict.reasons)
     outcome.failure = failure if notebook_failed else None
-    if notebook_failed and outcome.failure is None:
+    if outcome.status in FAIL_ON.get(fail_on, ()) and outcome.status != FAILED:
+        outcome.status = FAILED
+        outcome.reasons = [f"fail_on: {fail_on} fails a run whose status is {verdict.status}", *outcome.reasons]
+    if not notebook_failed and (outcome.trade is None or outcome.decision is None):
+        # The notebooks ran without an error yet a results file is missing: the failure page says which.
         outcome.failure = {"notebook": "results", "cell_index": None, "exec_count": None, "source": None,
                            "ename": "MissingResults", "evalue": "; ".join(verdict.reasons), "traceback": ""}
+        return True
     return notebook_failed
 
 
@@ -294,7 +306,7 @@ def run_scenario_task(spec: RunSpec, *, notebooks: dict[str, str], provenance: d
                         break
             _check_stopped(batch)  # a kernel killed by stop_batch is no failure of the scenario
         clock = time.perf_counter()
-        notebook_failed = _verdict(outcome, folder, failure)
+        notebook_failed = _verdict(outcome, folder, failure, spec.options.fail_on)
         page = _render(spec, outcome, folder, notebook_failed, provenance)
         (folder / "report.html").write_text(page, encoding="utf-8")
         outcome.timings_s["render_s"] = time.perf_counter() - clock
