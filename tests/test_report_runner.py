@@ -343,3 +343,53 @@ def test_an_interrupted_run_links_to_its_own_short_page_not_a_stale_one(tmp_path
     assert (out / "earlier" / "report.html").read_text() == "<p>last week's run</p>"  # kept, as it was
     artefacts.write_scenario_files(out, "earlier", {"report.html": b"<p>new</p>"})
     assert not (out / "earlier" / "interrupted.html").exists()  # the next whole run removes the note
+
+
+def test_a_folder_the_kit_did_not_write_is_refused_before_anything_runs(tmp_path):
+    import subprocess
+    import sys
+
+    foreign = tmp_path / "site"
+    foreign.mkdir()
+    (foreign / "index.html").write_text("<p>my own site</p>")
+    files = param_files(tmp_path / "p", ["alpha"])
+    done = subprocess.run([sys.executable, "-m", "infrakit.cli", "report", str(files[0]), "--out", str(foreign)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert str(foreign) in done.stderr and "index.html" in done.stderr and "new or empty folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in foreign.iterdir()) == ["index.html"]  # untouched, no lock or marker left
+    assert (foreign / "index.html").read_text() == "<p>my own site</p>"
+
+
+def test_new_empty_gitkeep_marked_and_legacy_report_folders_are_accepted(tmp_path):
+    assert artefacts.out_dir_problem(tmp_path / "new") is None
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / ".gitkeep").write_text("")
+    assert artefacts.out_dir_problem(kept) is None  # a fresh clone's reports/
+    legacy = tmp_path / "legacy"
+    (legacy / "dev").mkdir(parents=True)
+    (legacy / "index.json").write_text(json.dumps({"runs": [], "provenance": {}}))
+    assert artefacts.out_dir_problem(legacy) is None  # an earlier kit's report, before the marker
+    (legacy / "index.json").write_text(json.dumps({"something": "else"}))
+    assert "did not write" in artefacts.out_dir_problem(legacy)
+    artefacts.claim_out_dir(legacy)
+    assert artefacts.out_dir_problem(legacy) is None  # marked as the kit's from now on
+    assert "is a file" in artefacts.out_dir_problem(legacy / "index.json")
+
+
+def test_the_repositorys_reports_folder_may_hold_what_deploy_and_the_notebooks_write(tmp_path, monkeypatch):
+    from infrakit.core import paths
+
+    reports = tmp_path / "reports"
+    for name in ("deploy", "interactive"):
+        (reports / name).mkdir(parents=True)
+    (reports / ".gitkeep").write_text("")
+    monkeypatch.setattr(paths, "REPORTS_DIR", reports)
+    monkeypatch.setattr(paths, "DEPLOY_RUNS_DIR", reports / "deploy")
+    monkeypatch.setattr(paths, "INTERACTIVE_RESULTS_DIR", reports / "interactive")
+    assert artefacts.out_dir_problem(reports) is None
+    other = tmp_path / "elsewhere"
+    (other / "deploy").mkdir(parents=True)
+    assert "did not write ('deploy')" in artefacts.out_dir_problem(other)

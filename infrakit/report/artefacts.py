@@ -119,3 +119,53 @@ def write_interrupted_page(out_dir: Path, slug: str, html_text: str) -> Path:
     write_atomic(folder / MANIFEST, json_text({"files": sorted({*earlier, INTERRUPTED_PAGE})}))
     return write_atomic(folder / INTERRUPTED_PAGE, html_text)
 
+
+
+# --- the output folder: the kit's own, or refused ---------------------------------------------
+
+OUT_MARKER = ".infrakit-report"  # in every folder `infrakit report --out` writes
+_HARMLESS = frozenset({".gitkeep", ".infrakit.lock", OUT_MARKER})
+
+
+def _legacy_index(folder: Path) -> bool:
+    """An index.json an earlier kit wrote (before the marker): it has "runs" and "provenance"."""
+    try:
+        data = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"runs", "provenance"} <= set(data)
+
+
+def out_dir_problem(folder: Path) -> str | None:
+    """Why ``infrakit report --out folder`` must not write there (bad input), or None: it would
+    overwrite index.html, index.json, summary.md and scenario folders, so a folder holding
+    files the kit did not write is refused. Accepted: a new or empty folder (``.gitkeep`` only
+    counts as empty), one carrying ``OUT_MARKER``, or one with an earlier kit's index.json; the
+    repository's own reports/ may also hold what `infrakit deploy` and the notebooks write there."""
+    from infrakit.core import paths
+    from infrakit.core.text import shown
+
+    folder = Path(folder)
+    if not folder.exists():
+        return None
+    if not folder.is_dir():
+        return f"--out: {folder} is a file, not a folder; name a new or empty folder for the report."
+    if (folder / OUT_MARKER).is_file() or _legacy_index(folder):
+        return None
+    kits = {paths.DEPLOY_RUNS_DIR.name, paths.INTERACTIVE_RESULTS_DIR.name} if folder == paths.REPORTS_DIR else set()
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in _HARMLESS and p.name not in kits)
+    if not foreign:
+        return None
+    listed = ", ".join(shown(name, limit=60) for name in foreign[:5]) + (f" and {len(foreign) - 5} more"
+                                                                        if len(foreign) > 5 else "")
+    return (f"--out: {folder} holds files infrakit did not write ({listed}); the report writes index.html, "
+            f"index.json, summary.md and a folder per scenario there and never overwrites what it did not create. "
+            f"Name a new or empty folder (e.g. --out reports), or one an earlier `infrakit report` wrote.")
+
+
+def claim_out_dir(folder: Path) -> None:
+    """Mark ``folder`` as the kit's report folder (see ``out_dir_problem``)."""
+    folder = make_dirs(folder)
+    if not (folder / OUT_MARKER).is_file():
+        write_atomic(folder / OUT_MARKER, "written by infrakit report; a later `infrakit report --out` may replace "
+                                          "the report files here (index.*, summary.md, scenario folders)\n")

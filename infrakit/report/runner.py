@@ -36,7 +36,13 @@ from infrakit.core.errors import InputError
 from infrakit.core.files import FolderLock, json_text, write_atomic
 from infrakit.core.paths import NOTEBOOK_DIR
 from infrakit.report import html as pages
-from infrakit.report.artefacts import PAGE, write_interrupted_page, write_scenario_files
+from infrakit.report.artefacts import (
+    PAGE,
+    claim_out_dir,
+    out_dir_problem,
+    write_interrupted_page,
+    write_scenario_files,
+)
 from infrakit.report.emulator_process import EmulatorProcess, scenario_emulator  # noqa: F401 - public seams
 from infrakit.report.explain import changes
 from infrakit.report.kernels import (  # noqa: F401 - the runner's public names, as before
@@ -365,8 +371,11 @@ def run_batch(paths: Sequence[str | Path], *, out_dir: str | Path = "reports", j
         raise InputError([problem])
     timings["validation_s"] = time.perf_counter() - clock
     out_dir = Path(out_dir).resolve()
+    if problem := out_dir_problem(out_dir):
+        raise InputError([problem])
     note = on_note or (lambda text: print(text, file=sys.stderr, flush=True))
     with FolderLock(out_dir, what=f"an infrakit report into {out_dir}"), StopSignals(note) as stop:
+        claim_out_dir(out_dir)
         provenance = current_provenance()
         runs: dict[str, RunRecord] = {}
         extra: dict[str, Any] = {"warnings": []}
