@@ -251,6 +251,8 @@ def price_bill(bill: pd.DataFrame, catalog: PriceCatalog | None = None) -> Price
             start = np.broadcast_to(np.asarray(component.active_from), (n,))
             end = np.broadcast_to(np.asarray(component.active_to), (n,))
             months_active = np.clip(np.minimum(end, horizon) - np.maximum(start, 0), 0, None)
+            # A line of zero quantity bills nothing: without a price it is left out, never "missing".
+            unneeded = (np.broadcast_to(np.asarray(component.quantity, dtype=float), (n,)) == 0) & (catalog_row < 0)
             priced.append(_PricedComponent(
                 component=component,
                 usage_type_index=type_index,
@@ -258,7 +260,7 @@ def price_bill(bill: pd.DataFrame, catalog: PriceCatalog | None = None) -> Price
                 unit_price_usd=unit_price,
                 months_active=months_active,
                 active_first_month=(start <= 0) & (end > 0),
-                applies=np.asarray(component.applies, dtype=bool) & (months_active > 0),
+                applies=np.asarray(component.applies, dtype=bool) & (months_active > 0) & ~unneeded,
             ))
     return PricedBill(bill, catalog, priced)
 
