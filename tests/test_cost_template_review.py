@@ -11,6 +11,7 @@ import pytest
 from cost_model import cost_template
 from infrakit.cli import main
 from infrakit.core.schema import validate_scenario
+from tests.conftest import ROOT
 
 START = {"start_date": "2027-01-01"}
 
@@ -72,3 +73,20 @@ def test_the_scenario_path_refuses_the_same_versions(version):
 
     result = cost_scenario(validate_scenario({"engine_version": version, **START}))
     assert not result.valid
+
+
+CDK_OUT = ROOT / "tests" / "fixtures" / "foreign_templates" / "cdk_app" / "cdk.out"
+
+
+@pytest.mark.parametrize("usage_text, extra, region", [
+    ("name: ingest\nnat_data_gb_per_month: 50\n", [], "eu-west-1"),  # the assembly's region is kept
+    ("name: ingest\nregion: us-west-2\n", [], "us-west-2"),  # the scenario names its region
+    ("name: ingest\n", ["--region", "eu-central-1"], "eu-central-1"),  # --region wins
+])
+def test_a_usage_scenario_without_a_region_keeps_the_assemblys_region(capsys, tmp_path, usage_text, extra, region):
+    usage = tmp_path / "usage.yaml"
+    usage.write_text(usage_text, encoding="utf-8")
+    main(["cost", "--template", str(CDK_OUT), "--scenario", str(usage), "--json", *extra])
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert data["region"] == region and data["template"]["region"] == region, err

@@ -32,8 +32,8 @@ def add_parsers(sub) -> None:
                            "usage from --scenario")
     cost.add_argument("--scenario", dest="scenario_option", metavar="SCENARIO.yaml",
                       help="usage, region, horizon and budget for a template (default: the scenario defaults)")
-    cost.add_argument("--region", help="for a template: the region to price in (default: the scenario's, "
-                                       "else the assembly's)")
+    cost.add_argument("--region", help="for a template: the region to price in (default: the --scenario file's "
+                                       "region: when it sets one, else the assembly's, else us-east-1)")
     cost.add_argument("--stack", metavar="NAME", help="for a cloud assembly holding several stacks: the one to price")
     cost.add_argument("--compare-to", dest="compare_to", metavar="BASE",
                       help=f"compare with this base: {INPUTS}")
@@ -95,6 +95,7 @@ def cmd_cost(args) -> int:
         from infrakit.core.schema import load_scenario
 
         usage = _collect(problems, load_scenario, usage_path)
+        args.usage_sets_region = usage is not None and _sets_region(usage_path)
     elif usage_path and head is not None:
         problems.append(f"--scenario {usage_path} gives the usage for a template, and neither HEAD nor BASE is one; "
                         f"give the scenario as HEAD instead")
@@ -114,10 +115,20 @@ def cmd_cost(args) -> int:
     return _run(args, head, base, usage, gates)
 
 
-def _price(source, usage, region):
+def _sets_region(path: str) -> bool:
+    """Whether the usage scenario file names its region (else a cloud assembly's own region is kept)."""
+    from infrakit.core.yamlio import read_yaml_mapping
+
+    try:
+        return "region" in read_yaml_mapping(path)
+    except InputError:  # it loaded a moment ago; if it cannot be re-read, its region stands
+        return True
+
+
+def _price(source, usage, region, usage_sets_region=True):
     from infrakit.verdicts.sources import price
 
-    return price(source, usage=usage, region=region)
+    return price(source, usage=usage, region=region, usage_sets_region=usage_sets_region)
 
 
 def _run(args, head, base, usage, gates) -> int:
@@ -127,8 +138,9 @@ def _run(args, head, base, usage, gates) -> int:
     from infrakit.verdicts.compare import compare
 
     problems: list[str] = []  # a template the cost model cannot price as one stack is bad input too
-    head_priced = _collect(problems, _price, head, usage, args.region)
-    base_priced = _collect(problems, _price, base, usage, args.region) if base is not None else None
+    sets_region = getattr(args, "usage_sets_region", True)
+    head_priced = _collect(problems, _price, head, usage, args.region, sets_region)
+    base_priced = _collect(problems, _price, base, usage, args.region, sets_region) if base is not None else None
     if problems:
         raise InputError(problems)
     for priced in (head_priced, base_priced):

@@ -172,12 +172,13 @@ class Priced:
     result: Any = None
 
 
-def price(source: Source, *, usage: Mapping[str, Any] | None = None, region: str | None = None) -> Priced:
+def price(source: Source, *, usage: Mapping[str, Any] | None = None, region: str | None = None,
+          usage_sets_region: bool = True) -> Priced:
     """Price ``source`` (a saved cost JSON is taken as saved, its verdict recomputed).
 
     A template is priced with ``usage`` (a validated scenario: traffic, storage, horizon,
-    budget) or the scenario defaults, in ``region``, else the usage scenario's region, else
-    the cloud assembly's.
+    budget) or the scenario defaults, in ``region``, else the usage scenario's region when its
+    file sets one (``usage_sets_region``), else the cloud assembly's, else the default region.
     """
     from infrakit.verdicts.compare import cost_verdict
 
@@ -190,19 +191,19 @@ def price(source: Source, *, usage: Mapping[str, Any] | None = None, region: str
         result = cost_scenario(source.scenario)
         cost = {**result.to_json(), "budget_usd_per_month": source.scenario.get("budget_usd_per_month")}
     else:
-        result = _price_template(source, usage, region)
+        result = _price_template(source, usage, region, usage_sets_region)
         cost = {**result.to_json(), "budget_usd_per_month": (usage or {}).get("budget_usd_per_month")}
     cost["input"] = {"kind": source.kind, "path": source.path}
     cost["verdict"] = cost_verdict(cost).to_json()
     return Priced(source, cost, result)
 
 
-def _price_template(source: Source, usage: Mapping[str, Any] | None, region: str | None):
+def _price_template(source: Source, usage: Mapping[str, Any] | None, region: str | None, usage_sets_region: bool):
     from cost_model import cost_template
     from infrakit.core.schema import validate_scenario
 
     scenario = dict(usage) if usage else validate_scenario({"name": source.name or Path(source.path).stem})
-    chosen = region or (None if usage else source.template_region)
+    chosen = region or (None if usage and usage_sets_region else source.template_region)
     if chosen:
         scenario = validate_scenario({**scenario, "region": chosen})
     return cost_template(source.template, scenario)
