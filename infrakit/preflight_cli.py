@@ -41,8 +41,8 @@ def add_parsers(sub) -> None:
                              "rules always run")
     parser.add_argument("--rules", action="store_true", help="list the rules (id, title, rationale, source)")
     parser.add_argument("--json", action="store_true",
-                        help='print {"passed", "data_source", "findings": [{"rule_id", "severity", "resource", '
-                             '"message", "fix", "source"}]}')
+                        help='print {"passed", "complete", "not_checked", "data_source", "findings": [{"rule_id", '
+                             '"severity", "resource", "message", "fix", "source"}]}')
     parser.set_defaults(func=cmd_preflight)
 
 
@@ -197,10 +197,14 @@ def render_text(report, subject: str) -> str:
         for (rule_id, reason), count in by_reason.items():
             lines.append(f"  [{rule_id}] x{count}: {reason}")
     counts = {s: sum(1 for f in active if f.severity == s) for s in ("error", "warning", "info")}
-    verdict = "PASSED" if report.passed else "FAILED"
+    verdict = ("FAILED" if not report.passed else "PASSED" if report.complete else
+               "PASSED WHAT RAN (INCOMPLETE)")
     lines.append("")
     lines.append(f"{verdict}: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info, "
                  f"{len(suppressed)} suppressed")
+    if not report.complete:
+        lines.append(f"Not everything was checked ({', '.join(report.not_checked)}): see the PREFLIGHT findings; "
+                     f"no error found is not the same as safe to ship until they are dealt with.")
     return "\n".join(lines) + "\n"
 
 

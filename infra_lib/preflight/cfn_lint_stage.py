@@ -35,8 +35,12 @@ PROGRESS_AFTER_S = 10.0  # say that cfn-lint is still running after this long
 WORKER = Path(__file__).with_name("cfn_lint_worker.py")
 
 
-def version() -> str:
-    return metadata.version("cfn-lint")
+def version() -> str | None:
+    """cfn-lint's version; None when it is not installed (its stage then says so as a finding)."""
+    try:
+        return metadata.version("cfn-lint")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _source(region: str) -> str:
@@ -84,6 +88,12 @@ class LintRun:
                                    f"minutes on it). The kit's own rules ran.",
                                    "Split the template (nested stacks), then preflight each part.")
             return
+        if version() is None:
+            self.skipped = _status("cfn-lint-failed", "cfn-lint is not installed in this environment, so its "
+                                   "checks did not run; its verdict is missing. The kit's own rules ran.",
+                                   "Install it (`make setup`, or pip install cfn-lint into the kit's venv), or "
+                                   "run with --no-cfn-lint to say you are skipping it.")
+            return
         self._started = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(WORKER), region, str(memory_bytes)], stdin=subprocess.PIPE,
@@ -129,7 +139,7 @@ class LintRun:
             except subprocess.TimeoutExpired:
                 if progress is not None:
                     progress(f"cfn-lint is still running after {PROGRESS_AFTER_S:.0f} s; it is stopped at "
-                             f"{self.timeout_s:.0f} s (--cfn-lint-timeout), the kit's rules have run.")
+                             f"{self.timeout_s:g} s (--cfn-lint-timeout), the kit's rules have run.")
                 try:
                     self.process.wait(timeout=max(self.timeout_s - (time.monotonic() - self._started), 0))
                 except subprocess.TimeoutExpired:
@@ -142,7 +152,7 @@ class LintRun:
         findings = [_finding(r, self.region) for r in self._records if not r.get("done")]
         if timed_out:
             return findings + [_status(
-                "cfn-lint-timeout", f"cfn-lint was stopped after {self.timeout_s:.0f} s"
+                "cfn-lint-timeout", f"cfn-lint was stopped after {self.timeout_s:g} s"
                 f"{f' with {len(findings)} finding(s) so far (shown)' if findings else ''}; its verdict is "
                 f"incomplete. The kit's own rules ran.",
                 "Run with a longer --cfn-lint-timeout, or run cfn-lint on the template by hand.")]

@@ -11,6 +11,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Protocol
 
 SEVERITIES = ("error", "warning", "info")
+# PREFLIGHT checks that mean part of the template went unchecked: a report carrying one is not
+# complete, whatever its errors (a pass then means "the checks that ran passed", and says so).
+NOT_CHECKED = ("rule-failed", "cfn-lint-failed", "cfn-lint-timeout", "cfn-lint-skipped", "nested-stack-not-checked")
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,20 @@ class PreflightReport:
     def passed(self) -> bool:
         return not self.errors
 
+    @property
+    def not_checked(self) -> list[str]:
+        """The PREFLIGHT checks saying what did not run (cfn-lint stopped, a nested stack not at
+        hand, a rule that crashed), suppressed or not: each once, in the order found."""
+        return list(dict.fromkeys(f.check for f in self.findings if f.rule_id == "PREFLIGHT"
+                                  and f.check in NOT_CHECKED))
+
+    @property
+    def complete(self) -> bool:
+        return not self.not_checked
+
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"passed": self.passed, "data_source": self.data_source}
+        data: dict[str, Any] = {"passed": self.passed, "complete": self.complete, "not_checked": self.not_checked,
+                                "data_source": self.data_source}
         if self.stack is not None:
             data["stack"] = self.stack
         data["findings"] = [f.to_json() for f in self.findings]

@@ -214,7 +214,7 @@ def preflight(template: Mapping[str, Any], *, region: str, live: bool = False, s
     data_source["environment"] = resolved_environment
     data_source["environment_from"] = ("given" if environment else "template" if resolved_environment else
                                        "unknown")
-    data_source["cfn_lint"] = cfn_lint_stage.version() if cfn_lint else None
+    data_source["cfn_lint"] = cfn_lint_stage.version() if cfn_lint else None  # None too when not installed
     data_source["cfn_lint_status"] = _lint_status(findings, cfn_lint)
     data_source["today"] = today.isoformat()
     rules_run = [rule.ID for rule in ALL_RULES] + (["cfn-lint"] if cfn_lint else [])

@@ -1,0 +1,78 @@
+"""A preflight pass says what it covers: when cfn-lint could not run (not installed, stopped at
+its deadline) or part of the template went unchecked, the report is marked incomplete (JSON
+``complete: false`` and ``not_checked``; the text verdict says INCOMPLETE), never a bare PASSED,
+and nothing crashes."""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+
+from infra_lib.preflight import cfn_lint_stage
+from infrakit.cli import main
+
+TEMPLATE = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}
+
+
+def write_template(tmp_path, template=TEMPLATE):
+    path = tmp_path / "t.template.json"
+    path.write_text(json.dumps(template))
+    return str(path)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def without_cfn_lint(monkeypatch):
+    real = metadata.version
+
+    def version(name):
+        if name == "cfn-lint":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(cfn_lint_stage.metadata, "version", version)
+    monkeypatch.setattr(cfn_lint_stage, "WORKER", cfn_lint_stage.WORKER.with_name("no_such_worker.py"))
+
+
+def test_cfn_lint_not_installed_is_a_finding_and_an_incomplete_pass_not_a_traceback(tmp_path, capsys, monkeypatch):
+    without_cfn_lint(monkeypatch)
+    path = write_template(tmp_path)
+    code, out, err = run(capsys, "preflight", "--template", path, "--offline", "--json")
+    assert code == 0 and "Traceback" not in err, err
+    data = json.loads(out)
+    assert data["passed"] is True and data["complete"] is False and data["not_checked"] == ["cfn-lint-failed"]
+    assert data["data_source"]["cfn_lint_status"] == "failed" and data["data_source"]["cfn_lint"] is None
+    missing = next(f for f in data["findings"] if f["check"] == "cfn-lint-failed")
+    assert "not installed" in missing["message"] and "make setup" in missing["fix"]
+    code, out, err = run(capsys, "preflight", "--template", path, "--offline")
+    assert code == 0 and "PASSED WHAT RAN (INCOMPLETE)" in out and "Not everything was checked (cfn-lint-failed)" in out
+    assert "\nPASSED:" not in out
+
+
+def test_a_cfn_lint_timeout_marks_the_pass_incomplete_with_its_real_deadline(tmp_path, capsys):
+    path = write_template(tmp_path)
+    code, out, err = run(capsys, "preflight", "--template", path, "--offline", "--cfn-lint-timeout", "0.01")
+    assert code == 0 and "PASSED WHAT RAN (INCOMPLETE)" in out and "cfn-lint-timeout" in out
+    assert "stopped after 0.01 s" in out  # not "after 0 s"
+
+
+def test_a_complete_pass_says_passed_and_complete(tmp_path, capsys):
+    path = write_template(tmp_path)
+    code, out, err = run(capsys, "preflight", "--template", path, "--offline", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["passed"] is True and data["complete"] is True and data["not_checked"] == []
+    code, out, _ = run(capsys, "preflight", "--template", path, "--offline")
+    assert "\nPASSED: 0 error(s)" in out and "INCOMPLETE" not in out
+
+
+def test_a_nested_stack_not_at_hand_makes_the_report_incomplete(tmp_path, capsys, monkeypatch):
+    without_cfn_lint(monkeypatch)
+    nested = {"Resources": {"Child": {"Type": "AWS::CloudFormation::Stack",
+                                      "Properties": {"TemplateURL": "https://example.invalid/child.json"}}}}
+    code, out, _ = run(capsys, "preflight", "--template", write_template(tmp_path, nested), "--offline", "--json")
+    data = json.loads(out)
+    assert "nested-stack-not-checked" in data["not_checked"] and data["complete"] is False
