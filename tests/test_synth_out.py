@@ -4,6 +4,7 @@ folder is never deleted with it, and the CDK CLI's lock files are not copied out
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -81,3 +82,30 @@ def test_synth_cli_refuses_an_earlier_assembly_with_added_files_before_synthesis
     assert main(["synth", str(scenario), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "notes.txt" in err and "Traceback" not in err and (out / "notes.txt").read_text() == "mine"
+
+
+def test_uncached_synthesis_leaves_no_temporary_folder_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    scenario = {"environment_suffix": "outtest"}
+
+    def broken(scenario, outdir):
+        (Path(outdir) / "tree.json").write_text("{}")
+        raise RuntimeError("a construct refused its props")
+
+    monkeypatch.setattr(synth_module, "_synth_into", broken)
+    with pytest.raises(RuntimeError):
+        synth_module.synth(scenario, cache=False)
+    assert list(temp.iterdir()) == []
+
+    def fake(scenario, outdir):
+        fake_assembly(Path(outdir))
+        return "PaymentApi-outtest", {"Resources": {"A": {"Type": "AWS::SNS::Topic"}}}
+
+    monkeypatch.setattr(synth_module, "_synth_into", fake)
+    result = synth_module.synth(scenario, cache=False, out_dir=tmp_path / "cdk.out")
+    assert result.template_path == tmp_path / "cdk.out" / "PaymentApi-outtest.template.json"
+    assert result.template_path.is_file() and list(temp.iterdir()) == []  # copied to --out, the temporary gone

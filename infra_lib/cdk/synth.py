@@ -11,6 +11,7 @@ the scenario.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -116,6 +117,8 @@ def synth_many(scenarios: Sequence[Mapping[str, Any]], *, cache: bool = True, ca
         if out_dir is not None:
             target = Path(out_dir) if len(checked) == 1 else Path(out_dir) / result.stack_name
             copy_assembly(result.assembly_dir, target)
+            if not cache:  # the uncached assembly's temporary folder: copied, so done with
+                shutil.rmtree(result.assembly_dir, ignore_errors=True)
             result = SynthResult(result.stack_name, result.template, target / result.template_path.name, target,
                                  cached=result.cached)
         results.append(result)
@@ -147,7 +150,11 @@ def _synth_one(scenario: Mapping[str, Any], cache_dir: Path | None) -> SynthResu
     name = stack_name(scenario)
     if cache_dir is None:
         outdir = Path(tempfile.mkdtemp(prefix="infrakit-synth-"))
-        name, template = _synth_into(scenario, outdir)
+        try:
+            name, template = _synth_into(scenario, outdir)
+        except BaseException:  # a construct's error or Ctrl-C: the kit's own empty folder goes
+            shutil.rmtree(outdir, ignore_errors=True)
+            raise
         return SynthResult(name, template, outdir / f"{name}.template.json", outdir, cached=False)
     key = cache_key(scenario)
     entry = Path(cache_dir) / key
