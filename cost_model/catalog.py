@@ -206,7 +206,7 @@ def price_source(row: dict, refreshed_at: str) -> str:
     """How a refreshed row names its origin: the offer code and version, the SKU, when and where."""
     return (f"AWS Price List {row['offer_code']} offer version {row['offer_version']} (published "
             f"{row['publication_date'] or 'n/a'}), SKU {row['sku']}, usage type {row.get('price_list_usagetype') or '?'};"
-            f" refreshed {refreshed_at} from {row.get('url') or 'a local file'}")
+            f" refreshed {refreshed_at} from {row.get('url') or row.get('file') or 'a local file'}")
 
 
 SNAPSHOT_ROW_KEYS = ("usage_type", "unit", "usd_per_unit", "sku", "offer_code", "offer_version", "effective_date")

@@ -13,6 +13,7 @@ from cost_model.from_template import read_template
 from cost_model.pricing import PricedBill, missing_text, price_bill, round_usd
 from cost_model.quantities import USAGE_COLUMNS, assemble_bill, bill_from_scenarios
 from cost_model.scenarios import frame_from_scenarios
+from infrakit.core.paths import PRICE_CATALOG_NAME
 from infrakit.core.schema import deployability_problems
 from infrakit.core.schema.rules import RULES
 
@@ -75,6 +76,34 @@ class ScenarioCost:
             out.append({"month": months[0]["month"], "usd": None if None in amounts else float(sum(amounts))})
         return out
 
+    def catalog_rows(self, month_offset: int | None = None) -> list[int]:
+        """The catalog rows this configuration's lines price from: over the whole horizon, or in
+        one month (0 = the start month)."""
+        used: set[int] = set()
+        for row, keys in enumerate(self.row_keys):
+            for p in self.priced.priced:
+                index = int(p.catalog_row[row])
+                if index < 0 or not p.applies[row] or (keys is not None and p.component.key not in keys):
+                    continue
+                if month_offset is not None:
+                    start = int(np.broadcast_to(np.asarray(p.component.active_from), (len(p.applies),))[row])
+                    end = int(np.broadcast_to(np.asarray(p.component.active_to), (len(p.applies),))[row])
+                    if not start <= month_offset < end:
+                        continue
+                used.add(index)
+        return sorted(used)
+
+    def price_files(self, month_offset: int | None = None) -> list[str]:
+        """Where the rows in use come from: refreshed snapshot files, then the shipped prices.csv."""
+        frame = self.priced.catalog.frame
+        files = {str(frame["snapshot"].iloc[i]) for i in self.catalog_rows(month_offset)}
+        return sorted(f for f in files if f) + ([PRICE_CATALOG_NAME] if "" in files else [])
+
+    def effective_dates(self) -> list[str]:
+        """[first, last] effective date of the rows priced over the horizon; [] when none is."""
+        dates = [str(self.priced.catalog.frame["effective_date"].iloc[i]) for i in self.catalog_rows()]
+        return [min(dates), max(dates)] if dates else []
+
     def notes(self) -> list[str]:
         return list(dict.fromkeys(note for row in range(len(self.row_keys)) for note in self.priced.notes(row)))
 
@@ -97,7 +126,8 @@ class ScenarioCost:
             "problems": self.problems,
             "availability": self.availability,
             "assumptions": {**assumptions(self.scenario), "pricing": self.notes()},
-            "price_catalog": {"path": catalog.path, "effective_dates": list(catalog.date_range),
+            "price_catalog": {"path": catalog.path, "effective_dates": self.effective_dates(),
+                              "files": self.price_files(),
                               "snapshots": [dict(s) for s in catalog.snapshots
                                             if s.get("region") == self.scenario["region"]]},
             "template": self.template,

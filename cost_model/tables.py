@@ -101,7 +101,9 @@ def cost_table(result, *, width: int | str | None = AUTO) -> str:
            f"Total, {s['horizon_months']} months from {s['start_date']}: {_money(result.horizon_usd)}"]
     for problem in result.problems:
         out += _wrap(f"INVALID: {problem}", text_width)
-    out += _wrap("Prices: cost_model/data/prices.csv rows (usage type, source, effective date):", text_width)
+    files = result.price_files(0)
+    out += _wrap(f"Prices: {', '.join(files)} rows (usage type, source, effective date):" if files
+                 else "Prices: no catalog row is in use", text_width)
     for usage_type, date, source in sorted({(l["usage_type"], l["price_effective_date"], l["price_source"])
                                             for l in lines if l["price_source"]}):
         out += _wrap(f"  {usage_type} [{date}] {source}", text_width, indent="      ")

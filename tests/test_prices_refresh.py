@@ -224,3 +224,36 @@ def test_a_download_that_breaks_off_fails_the_region_clearly_and_writes_nothing(
     assert f"{server.url}{path}: the download broke off ({cause}" in out, out
     assert "FAILED" in out and "nothing written, the catalog in use is unchanged" in out
     assert snapshot_files() == [] and not list(catalog_dir().rglob("*.json"))
+
+
+def test_tables_and_json_name_the_files_and_dates_of_the_rows_actually_used(capsys, tmp_path):
+    east = full_region("us-east-1", scale=2.0)
+    offer = tmp_path / "AmazonEC2-us-east-1.json"
+    offer.write_bytes(east.offer_bytes("AmazonEC2"))
+    code, _, err = run(capsys, "prices", "refresh", "--region", "us-east-1", "--from-file", str(offer))
+    assert code == 0, err
+    (snapshot,) = snapshot_files()
+    scenario = tmp_path / "east.yaml"
+    scenario.write_text("name: east\nregion: us-east-1\nnat_strategy: single\nstart_date: '2026-12-01'\n",
+                        encoding="utf-8")
+    code, out, _ = run(capsys, "cost", str(scenario))
+    assert f"Prices: {snapshot}, cost_model/data/prices.csv rows (usage type, source, effective date):" in out, out
+    code, out, _ = run(capsys, "cost", str(scenario), "--json")
+    data = json.loads(out)
+    nat = [line for line in data["lines"] if line["key"] == "nat_gateway_hours"][0]
+    assert f"from {offer.resolve()}" in nat["price_source"], nat["price_source"]
+    assert data["price_catalog"]["files"] == [str(snapshot), "cost_model/data/prices.csv"]
+    used = sorted({line["price_effective_date"] for line in data["lines"] if line["price_effective_date"]})
+    first, last = data["price_catalog"]["effective_dates"]
+    assert first <= used[0] and used[-1] <= last
+
+
+def test_effective_dates_span_the_rows_used_not_the_whole_catalog():
+    from cost_model import cost_scenario
+    from infrakit.core.schema import validate_scenario
+
+    result = cost_scenario(validate_scenario({"region": "eu-west-1", "engine_version": "17.7", "horizon_months": 12,
+                                              "start_date": "2026-12-01"}))
+    used = sorted({line["price_effective_date"] for line in result.lines() if line["price_effective_date"]})
+    assert result.to_json()["price_catalog"]["effective_dates"] == [used[0], used[-1]]
+    assert [used[0], used[-1]] != list(load_price_catalog().date_range)  # other regions' rows are older / newer

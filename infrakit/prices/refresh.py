@@ -85,15 +85,16 @@ def check_inputs(regions: list[str], base_url: str | None, files: list[str]) -> 
         raise InputError(problems)
 
 
-def _offer_rows(result: OfferResult, url: str | None) -> dict[str, dict]:
+def _offer_rows(result: OfferResult, url: str | None, file: str | None = None) -> dict[str, dict]:
+    origin = {"url": url} if file is None else {"url": url, "file": file}
     return {key: {**row, "offer_code": result.offer_code, "offer_version": result.version,
-                  "publication_date": result.publication_date, "url": url} for key, row in result.rows.items()}
+                  "publication_date": result.publication_date, **origin} for key, row in result.rows.items()}
 
 
 def _absorb(outcome: RegionOutcome, result: OfferResult, url: str | None, source: str) -> None:
     outcome.offers[result.offer_code] = {"version": result.version, "publication_date": result.publication_date,
                                          "source": source, "products_read": result.products_read}
-    outcome.rows.update(_offer_rows(result, url))
+    outcome.rows.update(_offer_rows(result, url, None if url else source))
     outcome.missing.update(result.problems)
 
 
