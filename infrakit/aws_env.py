@@ -2,8 +2,8 @@
 whether credentials are configured, whether ``AWS_PROFILE`` names a profile, and a boto3
 session on real AWS that never follows an exported emulator endpoint.
 
-Deploy uses these; ``infrakit.preflight`` still has its own copies of the first four until it
-imports them from here.
+Deploy and preflight use these (``infrakit.preflight`` re-exports the first four under its
+older names).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from infrakit.core.errors import InputError
+from infrakit.core.text import shown
 
 
 def known_regions() -> set[str]:
@@ -26,9 +27,12 @@ def known_regions() -> set[str]:
 def check_region(region: str, flag: str = "--region") -> str:
     regions = known_regions()
     if region not in regions:
-        close = difflib.get_close_matches(region, sorted(regions), n=1)
+        # A region code is short: only a short value is worth a close match (and difflib on a
+        # megabyte of text takes seconds); the value is quoted cut, as every message quotes input.
+        close = difflib.get_close_matches(region, sorted(regions), n=1) if len(region) <= 64 else []
         hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise InputError([f"{flag}: {region!r} is not an AWS region.{hint} Use a region code such as us-east-1."])
+        raise InputError([f"{flag}: {shown(region)} is not an AWS region.{hint} Use a region code such as "
+                          f"us-east-1."])
     return region
 
 

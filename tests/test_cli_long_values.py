@@ -1,0 +1,24 @@
+"""A very long value on the command line is quoted cut in the message, found fast."""
+
+from __future__ import annotations
+
+import time
+
+from infrakit.cli import main
+
+
+def test_a_megabyte_region_is_refused_fast_and_quoted_cut(tmp_path, capsys):
+    template = tmp_path / "t.json"
+    template.write_text('{"Resources": {"A": {"Type": "AWS::SNS::Topic"}}}')
+    started = time.perf_counter()
+    assert main(["preflight", "--template", str(template), "--region", "us-east-1" * 100_000]) == 2
+    err = capsys.readouterr().err
+    assert time.perf_counter() - started < 5
+    assert "is not an AWS region" in err and "(900,000 characters)" in err and len(err) < 1_000
+
+
+def test_a_near_miss_region_still_gets_its_suggestion(tmp_path, capsys):
+    template = tmp_path / "t.json"
+    template.write_text('{"Resources": {"A": {"Type": "AWS::SNS::Topic"}}}')
+    assert main(["preflight", "--template", str(template), "--region", "us-eats-1"]) == 2
+    assert "Did you mean 'us-east-1'?" in capsys.readouterr().err
