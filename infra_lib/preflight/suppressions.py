@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from infra_lib.preflight.findings import Finding
 from infrakit.core.errors import InputError
+from infrakit.core.text import shown
 
 MIN_REASON_CHARS = 10
 METADATA_KEY = "infrakit"
@@ -37,11 +38,11 @@ def parse(specs: Sequence[str]) -> list[Suppression]:
         target, sep, reason = spec.partition("=")
         rule, _, resource = target.partition(":")
         if not sep or not rule.strip():
-            problems.append(f"--suppress {spec!r}: expected RULE[/check][:LogicalId]=REASON, "
+            problems.append(f"--suppress {shown(spec)}: expected RULE[/check][:LogicalId]=REASON, "
                             f"e.g. NAT-GATEWAY-LAYOUT=dev shares one NAT by design")
             continue
         if len(reason.strip()) < MIN_REASON_CHARS:
-            problems.append(f"--suppress {spec!r}: the reason {reason.strip()!r} is shorter than "
+            problems.append(f"--suppress {shown(spec)}: the reason {shown(reason.strip())} is shorter than "
                             f"{MIN_REASON_CHARS} characters; say why the finding does not apply.")
             continue
         found.append(Suppression(rule.strip(), reason.strip(), resource.strip() or None))
@@ -56,14 +57,19 @@ def from_template(template: Mapping[str, Any]) -> tuple[list[Suppression], list[
     for name, resource in (template.get("Resources") or {}).items():
         metadata = (resource.get("Metadata") or {}).get(METADATA_KEY) if isinstance(resource, dict) else None
         entries = metadata.get("preflight_suppressions") if isinstance(metadata, dict) else None
+        if entries is not None and not isinstance(entries, list):  # a string would be read letter by letter
+            problems.append(f"{name}: Metadata.{METADATA_KEY}.preflight_suppressions is {shown(entries)}; expected "
+                            f"a list of {{id: RULE, reason: ...}} entries.")
+            continue
         for entry in entries or []:
             rule = entry.get("id") if isinstance(entry, dict) else None
             reason = str(entry.get("reason") or "").strip() if isinstance(entry, dict) else ""
             if not rule:
-                problems.append(f"{name}: Metadata.{METADATA_KEY}.preflight_suppressions entry {entry!r} has no id.")
+                problems.append(f"{name}: Metadata.{METADATA_KEY}.preflight_suppressions entry {shown(entry)} has no "
+                                f"id; give each entry an id (the rule, e.g. NAT-GATEWAY-LAYOUT) and a reason.")
             elif len(reason) < MIN_REASON_CHARS:
-                problems.append(f"{name}: suppression of {rule} needs a reason of at least {MIN_REASON_CHARS} "
-                                f"characters (got {reason!r}).")
+                problems.append(f"{name}: suppression of {shown(rule)} needs a reason of at least {MIN_REASON_CHARS} "
+                                f"characters (got {shown(reason)}).")
             else:
                 found.append(Suppression(str(rule), reason, name))
     return found, problems
