@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from infrakit.core.cfn import read_template_file
+from infrakit.core.cfn import cut, read_template_file
 from infrakit.core.errors import InputError
 from infrakit.core.schema.limits import MAX_TEMPLATE_FILE_BYTES
 from infrakit.core.text import shown
@@ -85,14 +85,15 @@ def assembly_stacks(directory: str | Path) -> list[AssemblyStack]:
 
 
 def choose_stack(stacks: Sequence[AssemblyStack], wanted: str | None, directory: str | Path) -> AssemblyStack:
-    names = [s.name for s in stacks]
+    names = ", ".join(cut(s.name, 80) for s in stacks[:10]) + (f" and {len(stacks) - 10:,} more" if len(stacks) > 10
+                                                              else "")
     if wanted is not None:
         for stack in stacks:
             if stack.name == wanted:
                 return stack
-        raise InputError([f"--stack: {wanted!r} is not in {directory}; its stacks are: {', '.join(names)}"])
+        raise InputError([f"--stack: {shown(wanted)} is not in {directory}; its stacks are: {names}"])
     if len(stacks) > 1:
-        raise InputError([f"--assembly: {directory} holds {len(stacks)} stacks ({', '.join(names)}); choose one "
+        raise InputError([f"--assembly: {directory} holds {len(stacks)} stacks ({names}); choose one "
                           f"with --stack NAME"])
     return stacks[0]
 

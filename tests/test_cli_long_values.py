@@ -22,3 +22,19 @@ def test_a_near_miss_region_still_gets_its_suggestion(tmp_path, capsys):
     template.write_text('{"Resources": {"A": {"Type": "AWS::SNS::Topic"}}}')
     assert main(["preflight", "--template", str(template), "--region", "us-eats-1"]) == 2
     assert "Did you mean 'us-east-1'?" in capsys.readouterr().err
+
+
+def test_an_assembly_with_many_long_stack_names_is_listed_cut(tmp_path, capsys):
+    import json
+
+    assembly = tmp_path / "cdk.out"
+    assembly.mkdir()
+    artifacts = {f"Stack{i}{'x' * 5_000}": {"type": "aws:cloudformation:stack", "environment": "aws://1/us-east-1",
+                                             "properties": {"templateFile": f"s{i}.template.json"}} for i in range(50)}
+    (assembly / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": artifacts}))
+    assert main(["preflight", "--assembly", str(assembly)]) == 2
+    err = capsys.readouterr().err
+    assert "holds 50 stacks" in err and "and 40 more" in err and "(5,006 characters)" in err and len(err) < 2_000
+    assert main(["preflight", "--assembly", str(assembly), "--stack", "N" * 100_000]) == 2
+    err = capsys.readouterr().err
+    assert "is not in" in err and "(100,000 characters)" in err and len(err) < 2_000
