@@ -16,6 +16,7 @@ from cost_model.scenarios import frame_from_scenarios
 from infrakit.core.paths import PRICE_CATALOG_NAME
 from infrakit.core.schema import deployability_problems
 from infrakit.core.schema.rules import RULES
+from infrakit.core.text import PRICE_MISSING
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ScenarioCost:
     row_keys: tuple[frozenset[str] | None, ...] = (None,)
     template: dict[str, Any] | None = None  # what a priced template deploys (None for a scenario)
     not_priced: tuple[dict[str, str], ...] = field(default=())
+    missing_usage_types: tuple[str, ...] = ()  # prices the lines need and the catalog lacks
 
     def _total(self, per_row: np.ndarray) -> float | None:
         values = per_row[: len(self.row_keys)]
@@ -49,7 +51,23 @@ class ScenarioCost:
         return self._total(self.priced.horizon_usd)
 
     @property
+    def refusals(self) -> list[str]:
+        """Why AWS or the kit's rules would refuse the configuration (a missing price is not one)."""
+        return [p for p in self.problems if not p.startswith(PRICE_MISSING)]
+
+    @property
+    def price_missing(self) -> list[str]:
+        """The "price missing: ..." problems: the total is unknown, the configuration may be fine."""
+        return [p for p in self.problems if p.startswith(PRICE_MISSING)]
+
+    @property
+    def deployable(self) -> bool:
+        """Nothing refuses the configuration (a missing price aside: see ``price_missing``)."""
+        return not self.refusals
+
+    @property
     def valid(self) -> bool:
+        """The JSON contract's ``valid``: deployable and every needed price in the catalog."""
         return not self.problems
 
     def lines(self, month_offset: int = 0) -> list[dict]:
@@ -124,6 +142,8 @@ class ScenarioCost:
             "schedule": [{"month": m["month"], "usd": round_usd(m["usd"])} for m in self.schedule()],
             "valid": self.valid,
             "problems": self.problems,
+            "deployable": self.deployable,
+            "price_missing": list(self.missing_usage_types),
             "availability": self.availability,
             "assumptions": {**assumptions(self.scenario), "pricing": self.notes()},
             "price_catalog": {"path": catalog.path, "effective_dates": self.effective_dates(),
@@ -166,7 +186,7 @@ def cost_template(template: dict[str, Any], scenario: dict[str, Any], *,
     availability["not_assessed"] = dict(reading.not_assessed)
     return ScenarioCost(scenario=scenario, priced=result.priced, availability=availability, problems=result.problems,
                         row_keys=result.row_keys, template={**reading.description, "region": scenario["region"]},
-                        not_priced=reading.not_priced)
+                        not_priced=reading.not_priced, missing_usage_types=result.missing_usage_types)
 
 
 # Bill columns of a priced Aurora row -> the scenario keys the database rules read.
@@ -200,4 +220,4 @@ def _cost(scenario, frame, bill, catalog, problems, *, row_keys=(None,)) -> Scen
         problems.append(missing_text(priced.catalog, str(bill["region"].iloc[0]), missing))
     availability = {k: (v.item() if hasattr(v, "item") else v) for k, v in assess(frame).iloc[0].to_dict().items()}
     return ScenarioCost(scenario=scenario, priced=priced, availability=availability, problems=problems,
-                        row_keys=row_keys)
+                        row_keys=row_keys, missing_usage_types=tuple(missing))

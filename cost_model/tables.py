@@ -99,8 +99,10 @@ def cost_table(result, *, width: int | str | None = AUTO) -> str:
            *rows[2 if narrow else 1:], rule,
            f"Total, first month ({month}): {_money(result.monthly_usd)}",
            f"Total, {s['horizon_months']} months from {s['start_date']}: {_money(result.horizon_usd)}"]
-    for problem in result.problems:
+    for problem in result.refusals:
         out += _wrap(f"INVALID: {problem}", text_width)
+    for problem in result.price_missing:  # the total is unknown; the configuration itself may be fine
+        out += _wrap(f"PRICE MISSING: {problem.removeprefix('price missing: ')}", text_width)
     files = result.price_files(0)
     out += _wrap(f"Prices: {', '.join(files)} rows (usage type, source, effective date):" if files
                  else "Prices: no catalog row is in use", text_width)
