@@ -18,9 +18,11 @@ from pathlib import Path
 
 from infrakit.cli.common import EXIT_OK
 from infrakit.core.errors import InfrakitError, InputError
+from infrakit.core.text import shown
 
 KERNEL_NAME = "infrakit"  # the notebooks' kernelspec name (infrakit.report.runner.KERNEL_NAME)
 DISPLAY_NAME = "infrakit (.venv)"
+MAX_DISPLAY_NAME = 100
 
 
 def add_parsers(sub) -> None:
@@ -39,9 +41,20 @@ def install_kernel(*, user: bool = False, prefix: str | None = None, display_nam
     """Write the kernelspec; returns its folder."""
     from ipykernel.kernelspec import install
 
-    if prefix is not None and not Path(prefix).is_dir():
-        raise InputError([f"--prefix: {prefix!r} is not a folder; give an environment's prefix (for a conda env: "
-                          "`conda info --base`/envs/NAME)."])
+    problems = []
+    try:
+        prefix_ok = prefix is None or Path(prefix).is_dir()
+    except OSError:  # a name too long for the file system
+        prefix_ok = False
+    if not prefix_ok:
+        problems.append(f"--prefix: {shown(prefix)} is not a folder; give an environment's prefix (for a conda env: "
+                        "`conda info --base`/envs/NAME).")
+    if not display_name.strip() or len(display_name) > MAX_DISPLAY_NAME or not display_name.isprintable():
+        # ipykernel writes "Python 3 (ipykernel)" for an empty name: the kernel would not be found by its name
+        problems.append(f"--display-name: {shown(display_name)} is not allowed; give 1-{MAX_DISPLAY_NAME} printable "
+                        f"characters, such as {DISPLAY_NAME!r}.")
+    if problems:
+        raise InputError(problems)
     try:
         path = install(user=user, prefix=None if user else (prefix or sys.prefix), kernel_name=KERNEL_NAME,
                        display_name=display_name)
