@@ -121,6 +121,13 @@ def check_cost_json(data: Mapping[str, Any], where: str) -> dict[str, Any]:
         value = line.get("monthly_usd")
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             line_problems.append(f"{where}: line {number} monthly_usd is {shown(value)}; expected a number or null")
+    unpriced = [number for number, line in enumerate(lines or [], start=1)
+                if isinstance(line, dict) and "monthly_usd" in line and line["monthly_usd"] is None]
+    if unpriced and data.get("monthly_usd") is not None:
+        line_problems.insert(0, f"{where}: line(s) {', '.join(map(str, unpriced[:10]))} have no price (monthly_usd "
+                                f"null) but the total monthly_usd is {shown(data['monthly_usd'])}; a total with a "
+                                f"missing price is unknown (null). The file was edited or is damaged: re-save it "
+                                f"with `infrakit cost SCENARIO --json`")
     if len(line_problems) > 5:
         line_problems = line_problems[:5] + [f"{where}: and {len(line_problems) - 5} more line problem(s)"]
     problems += line_problems
