@@ -2,7 +2,7 @@
 ``LocalCluster`` of N worker processes on this machine (``--jobs N``), one code path.
 
 - ``connect`` opens the client (and the local cluster), bounded in time, and closes both.
-- ``check_workers`` runs at connect on every worker: the same infrakit version, the
+- ``check_workers`` runs at connect on every worker: the same infrakit version and code, the
   distributions the work needs, the notebooks' Jupyter kernel (for reports), and the same
   price, engine-version and region catalogs (so a sweep on the cluster gives this machine's
   answer). A worker that differs is named with what differs; nothing is submitted.
@@ -29,6 +29,7 @@ from typing import Any
 from infrakit.core.errors import InfrakitError, InputError
 
 CONNECT_TIMEOUT_S = 30.0
+PROBE_TIMEOUT_S = 3.0  # whether anything listens at a scheduler address
 CLOSE_TIMEOUT_S = 10.0
 
 # What a worker needs, by the work it does (distribution names as pip knows them).
@@ -84,12 +85,40 @@ def _catalog_fingerprints() -> dict[str, str]:
     return out
 
 
+CODE_PACKAGES = ("infrakit", "cost_model", "infra_lib")
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A digest of the kit's Python sources as this process first saw them (cached for the
+    process's life): it changes with every edit or commit, where ``__version__`` does not, so a
+    worker started from an older checkout, or still running code from before a change, is told
+    apart from this machine."""
+    import importlib.util
+
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        roots = list(spec.submodule_search_locations or []) if spec else []
+        for root in roots:
+            for folder, dirs, files in sorted(os.walk(root)):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                for name in sorted(files):
+                    if not name.endswith(".py"):
+                        continue
+                    path = os.path.join(folder, name)
+                    digest.update(f"{package}/{os.path.relpath(path, root)}\0".encode())
+                    with open(path, "rb") as handle:
+                        digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
 def facts(requirements: Requirements) -> dict[str, Any]:
     """This process's side of the check (run on each worker, and here to compare)."""
     import infrakit
 
     out: dict[str, Any] = {
-        "infrakit": infrakit.__version__, "python": platform.python_version(), "host": socket.gethostname(),
+        "infrakit": infrakit.__version__, "code": code_fingerprint(), "python": platform.python_version(), "host": socket.gethostname(),
         "pid": os.getpid(), "distributions": {name: _version(name) for name in requirements.distributions},
         "catalogs": {}, "kernel": None,
     }
@@ -110,6 +139,10 @@ def differences(expected: dict[str, Any], seen: dict[str, Any], requirements: Re
     if seen.get("infrakit") != expected["infrakit"]:
         problems.append(f"infrakit {seen.get('infrakit')} (here {expected['infrakit']}); install the same version "
                         f"on every worker")
+    if expected.get("code") is not None and seen.get("code") != expected["code"]:
+        problems.append(f"infrakit's code differs (sources {seen.get('code') or 'unknown'}, here "
+                        f"{expected.get('code')}): the worker runs another checkout or commit, or code from before "
+                        f"a change; restart it from the same checkout (or install the same commit there)")
     missing = [n for n, v in seen.get("distributions", {}).items() if v is None and expected["distributions"].get(n)]
     if missing:
         problems.append(f"missing {', '.join(missing)} (the {requirements.purpose} needs them); install infrakit "
@@ -137,10 +170,17 @@ def _cached_facts(requirements: Requirements) -> dict[str, Any]:
     return facts(requirements)
 
 
-def check_workers(client, requirements: Requirements) -> list[str]:
+def is_local(client) -> bool:
+    """A client of a cluster this process started (its workers run this checkout's files)."""
+    return getattr(client, "cluster", None) is not None
+
+
+def check_workers(client, requirements: Requirements, *, local: bool | None = None) -> list[str]:
     """Every connected worker against this machine; raises ``WorkerMismatch`` naming each worker
-    that differs and how; returns warnings (other versions of dependencies)."""
-    expected = _cached_facts(requirements)
+    that differs and how; returns warnings (other versions of dependencies). The code digest is
+    compared on clusters this process did not start (``local``: detected from the client):
+    workers it spawns load this very checkout."""
+    expected = expected_facts(requirements, code=not (is_local(client) if local is None else local))
     seen = client.run(_cached_facts, requirements, on_error="return")
     problems, warnings = [], []
     for address, worker_facts in sorted(seen.items()):
@@ -168,8 +208,13 @@ def ensure_this_worker(expected: dict[str, Any] | None, requirements: Requiremen
         raise WorkerMismatch(f"worker {worker_address()}: " + "; ".join(bad))
 
 
-def expected_facts(requirements: Requirements) -> dict[str, Any]:
-    return _cached_facts(requirements)
+def expected_facts(requirements: Requirements, *, code: bool = False) -> dict[str, Any]:
+    """This machine's facts for the workers to match; with ``code``, the sources' digest too
+    (for a cluster this process did not start: see ``check_workers``)."""
+    out = dict(_cached_facts(requirements))
+    if not code:
+        out.pop("code", None)
+    return out
 
 
 def worker_address() -> str:
@@ -196,6 +241,21 @@ def scheduler_problem(address: str) -> str | None:
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             return f"--scheduler: {text!r} is not HOST:PORT; use e.g. tcp://127.0.0.1:8786 (what `dask scheduler` prints)"
     return None
+
+
+def _tcp_problem(address: str, timeout_s: float) -> str | None:
+    """Whether anything listens at a tcp/tls/ws scheduler address, in at most ``timeout_s``: a
+    refused or unroutable address fails at once instead of after the client's whole timeout."""
+    text = address.strip()
+    scheme, _, rest = text.rpartition("://")
+    if (scheme or "tcp") not in ("tcp", "tls", "ws", "wss"):
+        return None
+    host, _, port = rest.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            return None
+    except (OSError, ValueError) as exc:
+        return f"nothing answers at {host}:{port} ({getattr(exc, 'strerror', None) or exc})"
 
 
 @dataclass
@@ -234,6 +294,10 @@ def connect(*, scheduler: str | None = None, jobs: int = 1, client=None,
         problem = scheduler_problem(scheduler)
         if problem:
             raise InputError([problem])
+        if unreachable := _tcp_problem(scheduler, min(PROBE_TIMEOUT_S, timeout_s)):
+            raise InfrakitError(f"cannot reach the Dask scheduler at {scheduler}: {unreachable}. Start one with `dask "
+                                f"scheduler` and workers with `dask worker {scheduler}`, or drop --scheduler to "
+                                f"run on this machine (--jobs N).")
         try:
             client = Client(scheduler, timeout=timeout_s)
         except (OSError, TimeoutError) as exc:

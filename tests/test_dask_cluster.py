@@ -206,3 +206,50 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(InputError, match="is not HOST:PORT"):
         with cluster.connect(scheduler="localhost"):
             pass
+
+
+def test_a_worker_running_other_code_with_the_same_version_is_refused():
+    """__version__ does not change with an edit or a commit; the sources' digest does."""
+    here = cluster.facts(cluster.REPORT)
+    stale = json.loads(json.dumps(here))
+    stale["code"] = "0123456789abcdef"
+    problems, _ = cluster.differences(here, stale, cluster.REPORT)
+    assert stale["infrakit"] == here["infrakit"]
+    assert any("infrakit's code differs (sources 0123456789abcdef, here " in p for p in problems), problems
+    assert cluster.differences(here, json.loads(json.dumps(here)), cluster.REPORT)[0] == []
+    # Workers a LocalCluster of this process spawns load this checkout: their digest is not compared.
+    assert "code" not in cluster.expected_facts(cluster.REPORT)
+    assert cluster.expected_facts(cluster.REPORT, code=True)["code"] == here["code"]
+    assert cluster.differences(cluster.expected_facts(cluster.REPORT), stale, cluster.REPORT)[0] == []
+
+
+def test_the_code_fingerprint_changes_with_the_sources(tmp_path, monkeypatch):
+    package = tmp_path / "ikfp_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("x = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cluster, "CODE_PACKAGES", ("ikfp_pkg",))
+    cluster.code_fingerprint.cache_clear()
+    try:
+        before = cluster.code_fingerprint()
+        (package / "__init__.py").write_text("x = 2\n")
+        assert cluster.code_fingerprint() == before  # cached: what this process first saw
+        cluster.code_fingerprint.cache_clear()
+        assert cluster.code_fingerprint() != before
+    finally:
+        cluster.code_fingerprint.cache_clear()
+
+
+def test_an_unreachable_scheduler_fails_fast_at_the_default_timeout():
+    import socket
+
+    from infrakit.core.errors import InfrakitError
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start = time.monotonic()
+    with pytest.raises(InfrakitError, match="nothing answers at 127.0.0.1"):
+        with cluster.connect(scheduler=f"tcp://127.0.0.1:{port}"):
+            pass
+    assert time.monotonic() - start < 5  # not the client's 30 s
