@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from infrakit.cli import main
 
 
@@ -38,3 +40,17 @@ def test_an_assembly_with_many_long_stack_names_is_listed_cut(tmp_path, capsys):
     assert main(["preflight", "--assembly", str(assembly), "--stack", "N" * 100_000]) == 2
     err = capsys.readouterr().err
     assert "is not in" in err and "(100,000 characters)" in err and len(err) < 2_000
+
+
+@pytest.mark.parametrize("argv", [
+    ["synth", "{scenario}", "--out", "{long}"],
+    ["preflight", "--template", "{long}"],
+    ["preflight", "--assembly", "{long}"],
+])
+def test_a_path_too_long_for_the_file_system_is_bad_input_not_a_traceback(tmp_path, capsys, argv):
+    scenario = tmp_path / "dev.yaml"
+    scenario.write_text("environment_suffix: outtest\n")
+    long = str(tmp_path / ("a" * 5_000))
+    code = main([a.format(scenario=scenario, long=long) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and "the path is longer than the file system allows" in err and len(err) < 1_000

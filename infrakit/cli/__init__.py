@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ import threading
 from infrakit import __version__
 from infrakit.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, Parser
 from infrakit.core.errors import InfrakitError, InputError
+from infrakit.core.text import shown
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
 
@@ -72,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        # a path argument longer than the file system allows fails in whichever check touches it first
+        problem = InputError([f"{shown(str(exc.filename or ''), limit=120)}: the path is longer than the file "
+                              f"system allows (255 bytes a name); give a shorter one."])
+        print(f"infrakit {args.command}: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # commands with something to clean up say so themselves, before this
         print(f"infrakit {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
