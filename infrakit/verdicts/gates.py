@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 from infrakit.core.text import money, percent, shown, signed_money
@@ -29,11 +30,24 @@ class Gate:
     unit: str  # "usd" or "percent"
 
     def limit_text(self) -> str:
-        return money(self.limit) if self.unit == "usd" else _percent_text(self.limit)
+        """The limit as the message states it: money (signed for an increase), or a percentage."""
+        if self.unit == "usd":
+            return money(self.limit) if self.flag == "--max-monthly-usd" or self.limit >= 0 else signed_money(self.limit)
+        return _percent_text(self.limit)
+
+    def flag_text(self) -> str:
+        """The flag with its limit as typed (a plain number, never ``1e+06``)."""
+        return f"{self.flag} {plain_number(self.limit)}"
+
+
+def plain_number(value: float) -> str:
+    """``20``, ``612.34``, ``1000000``, ``-5``: the shortest decimal that reads back as ``value``, no exponent."""
+    text = format(Decimal(repr(float(value) + 0.0)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _percent_text(value: float) -> str:
-    return f"{value:g}%"
+    return f"{plain_number(value)}%"
 
 
 def parse_gates(values: Mapping[str, Any], *, has_base: bool) -> tuple[list[Gate], list[str]]:
@@ -55,6 +69,10 @@ def parse_gates(values: Mapping[str, Any], *, has_base: bool) -> tuple[list[Gate
         if dest == "max_monthly_usd" and limit < 0:
             problems.append(f"{flag}: {shown(raw)} is negative; a monthly cost is never below zero")
             continue
+        if dest == "max_increase_percent" and limit < -100:
+            problems.append(f"{flag}: {shown(raw)} is below -100; a cost cannot fall by more than 100% (a negative "
+                            f"limit asks for a decrease of at least that much, e.g. {flag} -10)")
+            continue
         if needs_base and not has_base:
             problems.append(f"{flag} compares the head with a base: add --compare-to BASE (a scenario, a template "
                             f"or assembly, or a saved `infrakit cost --json` output)")
@@ -65,7 +83,7 @@ def parse_gates(values: Mapping[str, Any], *, has_base: bool) -> tuple[list[Gate
 
 def _result(gate: Gate, value: float | None, passed: bool, message: str) -> dict[str, Any]:
     return {"gate": gate.flag, "limit": gate.limit, "value": value, "passed": passed,
-            "message": f"{gate.flag} {gate.limit:g}: {message}"}
+            "message": f"{gate.flag_text()}: {message}"}
 
 
 def _unknown(gate: Gate, what: str) -> dict[str, Any]:
