@@ -117,6 +117,8 @@ def _run(command: str, run, as_json: bool, ok: frozenset[str]) -> int:
         with terminate_as_interrupt():
             result = run()
     except DeployInterrupted as exc:
+        if as_json:  # --json always prints the result: status interrupted, the stack's state, the clean-up
+            _print_result(exc.result, as_json)
         print(f"infrakit {command}: {exc}", file=sys.stderr)
         return SIGNAL_EXIT_CODES.get(exc.signal, EXIT_INTERRUPTED)
     except DeployOutputError as exc:  # the run ended; its files could not all be written
@@ -125,7 +127,11 @@ def _run(command: str, run, as_json: bool, ok: frozenset[str]) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt as exc:  # before the run started (loading, checks): nothing changed
         nothing = "deployed or changed" if command == "deploy" else "deleted"
-        print(f"infrakit {command}: interrupted before the CDK CLI started; nothing was {nothing}.", file=sys.stderr)
+        message = f"interrupted before the CDK CLI started; nothing was {nothing}."
+        if as_json:
+            print(json.dumps({"status": "interrupted", "interrupted_by": signal_name(exc), "message": message},
+                             indent=2))
+        print(f"infrakit {command}: {message}", file=sys.stderr)
         return SIGNAL_EXIT_CODES.get(signal_name(exc), EXIT_INTERRUPTED)
     _print_result(result, as_json)
     return EXIT_OK if result.status in ok else EXIT_FAILURE

@@ -16,6 +16,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from infra_lib.cdk.assembly_out import MARKER
 from infrakit.cli import main
 from infrakit.core.errors import InputError
 from infrakit.core.files import FolderLock, output_problem
@@ -217,6 +218,7 @@ def test_the_result_is_written_after_making_room_and_otherwise_raised_with_the_r
     job.result.status = "deployed"
     (tmp_path / "assembly").mkdir()
     (tmp_path / "assembly" / "manifest.json").write_text("{}")
+    (tmp_path / "assembly" / MARKER).write_text("the kit's own copy")
     real = jobs.write_json_atomic
     calls = []
 
@@ -275,3 +277,45 @@ def test_the_shield_holds_ctrl_c_off_while_the_result_is_saved(capsys):
         reached = True
     assert reached and "holding" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_making_room_never_deletes_an_assembly_folder_the_kit_did_not_write(tmp_path, monkeypatch):
+    job, _ = make_job(tmp_path)
+    job.result.status = "deployed"
+    (tmp_path / "assembly").mkdir()
+    (tmp_path / "assembly" / "theirs.txt").write_text("not the kit's")  # no marker
+    monkeypatch.setattr(jobs, "write_json_atomic", lambda path, data, **k: (_ for _ in ()).throw(
+        output_problem(path, OSError(errno.ENOSPC, "No space left on device"))))
+    with pytest.raises(DeployOutputError, match="No space left on device"):
+        jobs._end(job)
+    assert (tmp_path / "assembly" / "theirs.txt").read_text() == "not the kit's"
+
+
+def test_a_foreign_assembly_folder_in_out_is_bad_input_before_any_slow_work(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("infra_lib.cdk.synth.synth", lambda *a, **k: pytest.fail("synthesized on bad input"))
+    (tmp_path / "assembly").mkdir()
+    (tmp_path / "assembly" / "theirs.txt").write_text("not the kit's")
+    with pytest.raises(InputError) as err:
+        deploy_scenario(load_scenario(DEV), out_dir=tmp_path, progress=quiet)
+    assert f"--out: {tmp_path / 'assembly'} holds files infrakit did not write" in str(err.value)
+    assert "internal error" not in str(err.value) and not (tmp_path / "deploy.json").exists()
+    assert main(["deploy", str(DEV), "--out", str(tmp_path), "--json"]) == 2
+    assert "choose another folder with --out" in capsys.readouterr().err
+    assert (tmp_path / "assembly" / "theirs.txt").read_text() == "not the kit's"
+    (tmp_path / "assembly" / "theirs.txt").unlink()
+    (tmp_path / "assembly" / MARKER).write_text("an earlier deploy's")
+    assert jobs.assembly_problems(tmp_path) == []  # the kit's own copy: replaced by the next deploy
+
+
+def test_deploy_json_prints_the_interrupted_result_with_exit_130(tmp_path, monkeypatch, capsys):
+    from infrakit.deploy import DeployInterrupted, DeployResult
+
+    def interrupted(*a, **k):
+        result = DeployResult(stack=STACK, target="local", status="interrupted")
+        result.interrupted_by, result.message = "SIGTERM", "interrupted (SIGTERM) during the deploy"
+        raise DeployInterrupted(result)
+
+    monkeypatch.setattr("infrakit.deploy.deploy_scenario", interrupted)
+    assert main(["deploy", str(DEV), "--out", str(tmp_path), "--json"]) == 130
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "interrupted" and out["interrupted_by"] == "SIGTERM" and out["stack"] == STACK

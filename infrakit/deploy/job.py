@@ -141,6 +141,8 @@ def prepare_job(action: str, scenario: Mapping[str, Any], *, target: str, out_di
     if checked is not None and folder:
         run_dir = Path(out_dir) if out_dir is not None else paths.DEPLOY_RUNS_DIR / f"{stack_name(checked)}-{target}"
         problems.extend(check_out_dir(run_dir, given=out_dir is not None))
+        if action == "deploy":
+            problems.extend(assembly_problems(run_dir, given=out_dir is not None))
     if target_ok == "aws":
         collect(_check_aws_credentials)
     if problems:
@@ -183,6 +185,26 @@ def check_out_dir(folder: Path, *, given: bool = True) -> list[str]:
             raise output_problem(folder, exc) from None
         return [f"{what} cannot be written ({exc.strerror or exc}); choose a folder you can write to with --out."]
     return []
+
+
+def assembly_problems(folder: Path, *, given: bool = True) -> list[str]:
+    """A deploy copies its cloud assembly to ``folder/assembly``, replacing the kit's own earlier
+    copy: one the kit did not write (no ``MARKER``) is refused here, before any slow work, as the
+    kit never deletes what it did not create."""
+    from infra_lib.cdk.assembly_out import MARKER
+
+    assembly = folder / "assembly"
+    if not assembly.exists() or (assembly / MARKER).is_file():
+        return []
+    what = "--out" if given else "the default --out"
+    if not assembly.is_dir():
+        return [f"{what}: {assembly} is a file infrakit did not write; the deploy copies its cloud assembly to that "
+                f"name. Move the file away, or choose another folder with --out."]
+    if not any(assembly.iterdir()):
+        return []
+    return [f"{what}: {assembly} holds files infrakit did not write (no {MARKER} marker); the deploy replaces that "
+            f"folder with its cloud assembly and never deletes what it did not create. Move it away, or choose "
+            f"another folder with --out."]
 
 
 # --------------------------------------------------------------------------- running a job
@@ -349,10 +371,12 @@ def _note_output_failure(job: Job, exc: OutputError) -> None:
 
 
 def _make_room(job: Job) -> bool:
-    """Free the run folder's assembly copy (the kit's own, rebuilt by the next run) so the
-    result can be written on a full disk."""
+    """Free the run folder's assembly copy (the kit's own, rebuilt by the next run: it carries the
+    assembly marker) so the result can be written on a full disk."""
+    from infra_lib.cdk.assembly_out import MARKER
+
     assembly = job.run_dir / "assembly"
-    if not assembly.is_dir():
+    if not assembly.is_dir() or not (assembly / MARKER).is_file():  # never a folder the kit did not write
         return False
     shutil.rmtree(assembly, ignore_errors=True)
-    return True
+    return not assembly.exists()
