@@ -110,7 +110,7 @@ charts.cost_risk_chart(study)
 # ## Engine versions over time
 
 # %%
-timeline = trade_offs.engine_timeline(study)
+timeline = trade_offs.engine_timeline(study, study.decided_id(options.decide))
 charts.engine_timeline_chart(timeline, start_date=scenario["start_date"], horizon_months=scenario["horizon_months"])
 
 # %% [markdown]

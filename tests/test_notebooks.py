@@ -184,3 +184,26 @@ def test_papermill_cli_refuses_a_misspelt_parameter(tmp_path):
                            "single", "--no-progress-bar"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode != 0
     assert "nat_stratgy: not a scenario or report key. Did you mean 'nat_strategy'?" in done.stderr
+
+
+def test_the_trade_offs_details_are_all_about_the_decided_configuration():
+    """The engine timeline, the traffic curves and the sensitivity take the configuration the
+    decision ships (decide: as_given pins the file's own), never one of their own choosing."""
+    source = "\n".join(cell.source for cell in code_cells(ROOT / "notebooks" / "trade_offs.ipynb"))
+    calls = {name: re.findall(rf"{name}\(([^\n]*)", source)
+             for name in ("trade_offs.engine_timeline", "trade_offs.traffic_curves", "sensitivity.analyse")}
+    assert all(calls.values()), calls
+    for name, found in calls.items():
+        assert all("study.decided_id(options.decide)" in args for args in found), (name, found)
+
+
+def test_the_decision_rule_is_worked_out_once_per_study(monkeypatch):
+    from infrakit.report import explain
+
+    study = trade_offs.study(validate_scenario({"name": "once", "start_date": "2026-12-01"}))
+    calls = []
+    real = explain.rule_for
+    monkeypatch.setattr(explain, "rule_for", lambda s: calls.append(s) or real(s))
+    first = explain.decision_rule(study)
+    first["winner"] = "changed by a caller"
+    assert explain.decision_rule(study)["winner"] != "changed by a caller" and len(calls) == 1

@@ -46,6 +46,17 @@ def _support_end(version: str) -> str | None:
 
 
 def decision_rule(study: TradeOffs) -> dict[str, Any]:
+    """``rule_for(study)``, worked out once per study (the notebook's recommendation cell and its
+    results file both show it); each caller gets its own copy."""
+    import copy
+
+    cached = study.__dict__.get("_decision_rule")  # a frozen dataclass: its __dict__ holds the memo
+    if cached is None:
+        cached = study.__dict__["_decision_rule"] = rule_for(study)
+    return copy.deepcopy(cached)
+
+
+def rule_for(study: TradeOffs) -> dict[str, Any]:
     """The recommendation rule as it applied to this study: the candidates and, per criterion
     of ``CRITERIA`` in turn, the configurations still tied with the winner (``stages``) until one
     is left. Raises if the rule, replayed here, disagrees with the sweep's pick."""
