@@ -219,3 +219,14 @@ def test_the_runner_resolves_start_date_once_for_both_notebooks(tmp_path):
     a, b = runner.with_one_start_date(load_run_specs([tmp_path / "a.yaml", tmp_path / "b.yaml"]), "2031-01-01")
     assert a.parameters["start_date"] == a.scenario["start_date"] == "2031-01-01"  # injected into both kernels
     assert b.parameters["start_date"] == "2027-06-01"  # the file's own stays
+
+
+def test_the_gate_fails_what_fail_on_names_and_keeps_failed_failed():
+    from infrakit.report.status import gate
+
+    attention, failed = Verdict(ATTENTION, ("2 warning(s)",)), Verdict(FAILED, ("over budget",))
+    assert gate(attention).status == ATTENTION and gate(attention, "none") is attention
+    assert gate(attention, "attention").status == FAILED
+    assert gate(attention, "attention").reasons == ("fail_on: attention fails a run whose status is attention",
+                                                    "2 warning(s)")
+    assert gate(failed, "none") is failed and gate(Verdict(OK), "attention").status == OK

@@ -18,7 +18,7 @@ from typing import Any
 from infrakit.core.text import signed_money, strip_ansi
 from infrakit.report.display import NO_MATH, hours, money
 from infrakit.report.page_summary import deploy_verdict, preflight_verdict, status_badge, summary_section
-from infrakit.report.status import STATUSES, run_verdict
+from infrakit.report.status import STATUSES, gate, run_verdict
 
 __all__ = ["deploy_verdict", "failure_page", "hours", "index_page", "load_json", "money", "notebook_body", "page",
            "preflight_verdict", "report_page"]
@@ -187,7 +187,7 @@ def report_page(*, name: str, source: str, parameters: Mapping[str, Any], trade:
                 decision: Mapping[str, Any], bodies: Sequence[str], provenance: Mapping[str, Any],
                 timings: Mapping[str, float]) -> str:
     git = provenance["git"]["commit"]
-    verdict = run_verdict(trade, decision)
+    verdict = gate(run_verdict(trade, decision), str(parameters.get("fail_on", "failed")))  # as the index counts it
     nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in SECTIONS)
     body = ['<p class="meta"><a href="../index.html">All runs</a></p>',
             f"<h1>{_e(name)}: decision report {_status_badge(verdict.status)}</h1>",

@@ -169,6 +169,16 @@ def run_verdict(trade: Mapping[str, Any] | None, decision: Mapping[str, Any] | N
     return Verdict(OK)
 
 
+def gate(verdict: Verdict, fail_on: str = "failed") -> Verdict:
+    """The run's status once its ``fail_on`` is applied, as `infrakit report` (its exit code,
+    index and pages) counts it: a status ``fail_on`` names fails the run, as it fails the
+    decision notebook. A failed verdict stays failed whatever ``fail_on`` says (``none`` only
+    keeps the notebook from raising, for exploring)."""
+    if verdict.status == FAILED or verdict.status not in FAIL_ON.get(fail_on, ()):
+        return verdict
+    return Verdict(FAILED, (f"fail_on: {fail_on} fails a run whose status is {verdict.status}", *verdict.reasons))
+
+
 def raise_for_status(verdict: Verdict, fail_on: str = "failed") -> Verdict:
     """The decision notebook's last step: raise ``DecisionFailed`` when ``verdict`` is a status
     that ``fail_on`` names (``failed``, the default; ``attention``; or ``none`` to explore)."""

@@ -42,7 +42,7 @@ from infrakit.report.kernels import (
     stop_live_kernels,
 )
 from infrakit.report.params import RunSpec
-from infrakit.report.status import FAIL_ON, FAILED, run_verdict
+from infrakit.report.status import gate, run_verdict
 
 NOTEBOOKS = ("trade_offs", "decision")
 REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
@@ -215,12 +215,9 @@ def _verdict(outcome: ScenarioOutcome, folder: Path, failure: dict[str, Any] | N
     # The decision notebook raises DecisionFailed at its end (after writing its results) when
     # the run failed, so that papermill alone exits non-zero: that is a verdict, not a crash.
     notebook_failed = failure is not None and failure.get("ename") != "DecisionFailed"
-    verdict = run_verdict(outcome.trade, outcome.decision, failure if notebook_failed else None)
+    verdict = gate(run_verdict(outcome.trade, outcome.decision, failure if notebook_failed else None), fail_on)
     outcome.status, outcome.reasons = verdict.status, list(verdict.reasons)
     outcome.failure = failure if notebook_failed else None
-    if outcome.status in FAIL_ON.get(fail_on, ()) and outcome.status != FAILED:
-        outcome.status = FAILED
-        outcome.reasons = [f"fail_on: {fail_on} fails a run whose status is {verdict.status}", *outcome.reasons]
     if not notebook_failed and (outcome.trade is None or outcome.decision is None):
         # The notebooks ran without an error yet a results file is missing: the failure page says which.
         outcome.failure = {"notebook": "results", "cell_index": None, "exec_count": None, "source": None,
