@@ -1,9 +1,10 @@
 """`infrakit report` (wired into infrakit.cli.build_parser): the notebook report over a batch
 of parameter files, each scenario a task on a Dask cluster (``--scheduler ADDRESS``) or on a
 ``LocalCluster`` of ``--jobs N`` worker processes. Exit 0 when every scenario succeeded, 1
-when any failed (its failure page says where) or another report holds the output folder, 2
-on bad input (before any kernel starts), 130 when interrupted by Ctrl-C or SIGTERM (the index then
-lists what finished and marks the rest interrupted)."""
+when any failed (its failure page says where; a status its ``fail_on`` names counts as failed)
+or another report holds the output folder, 2 on bad input (before any kernel starts; an --out
+folder holding files the kit did not write is bad input), 130 when interrupted by Ctrl-C or
+SIGTERM (the index then lists what finished and marks the rest interrupted)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def add_parsers(sub) -> None:
                     "OUT/<scenario>/report.html and OUT/index.html. Every file is checked before any kernel starts.")
     report.add_argument("params", nargs="*", metavar="PARAMS.yaml",
                         help="parameter files (default: notebooks/params/{dev,prod,seed_model,seed_ideal}.yaml)")
-    report.add_argument("--out", default="reports", metavar="DIR", help="output folder (default: reports)")
+    report.add_argument("--out", default="reports", metavar="DIR",
+                        help="output folder (default: reports): new, empty, or one an earlier report wrote")
     report.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                         help="scenarios at once: a local Dask cluster of N worker processes (default 1)")
     report.add_argument("--scheduler", metavar="ADDRESS",

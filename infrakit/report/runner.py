@@ -3,19 +3,24 @@ a task on a Dask cluster (``infrakit.report.task``: both notebooks with papermil
 kernel ``infrakit``, the page rendered on the worker), write what comes back under ``--out``,
 and the index over the batch.
 
-- Bad input stops the batch before any kernel starts (``InputError``, exit 2).
+- Bad input stops the batch before any kernel starts (``InputError``, exit 2), and so does an
+  output folder holding files the kit did not write (``artefacts.out_dir_problem``): the
+  kit's report folders carry a marker.
+- The default start_date is resolved once for the batch and injected into both notebooks.
 - One code path: ``scheduler`` is an existing cluster's address; otherwise a ``LocalCluster``
   of ``jobs`` worker processes on this machine. Workers are checked at connect
   (``infrakit.cluster.check_workers``). The notebooks go to the workers with each task and the
   files come back to this process, which writes them atomically: no shared filesystem.
 - A failing scenario gets a failure page and keeps its executed notebook; a task whose worker
   died is run again elsewhere by the scheduler; the others still run; the batch reports
-  failure (exit 1). Nothing a scenario does (a page that cannot be rendered, a lost worker)
-  costs the batch its index.
+  failure (exit 1). Nothing a scenario does (a page that cannot be rendered, a lost worker,
+  files that cannot be written) costs the batch its index. A scenario's own ``fail_on`` is its
+  gate: a status it names fails the run (``status.gate``).
 - The output folder is locked (``FolderLock``): a second report into it is refused at once.
 - SIGINT or SIGTERM stops the batch promptly: queued scenarios are cancelled, running ones'
   kernels and emulators are killed, the index is written with what finished and the rest
-  marked ``interrupted``, and no process the batch started is left (exit 130, whichever signal).
+  marked ``interrupted`` (each with a short page of its own beside an earlier run's files), and
+  no process the batch started is left (exit 130, whichever signal).
 """
 
 from __future__ import annotations
