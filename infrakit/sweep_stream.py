@@ -155,17 +155,19 @@ def open_filesystem(where: str):
                           f"folder."]) from None
 
 
-def _clear_earlier(fs, path: str, manifest_path: str, where: str) -> None:
+def _earlier_files(fs, path: str, manifest_path: str, where: str) -> list[str]:
+    """The files of an earlier dataset of the kit's at ``path`` (to replace); InputError when the
+    target is a file or holds anything the kit did not write there."""
     import json
 
     if not fs.exists(path):
-        return
+        return []
     if not fs.isdir(path):
         raise InputError([f"--parquet: {where} is a file; give a folder (or a URL prefix) for the dataset"])
     names = sorted(Path(p).name for p in fs.ls(path, detail=False))
     names = [n for n in names if n != ".infrakit.lock"]
     if not names:
-        return
+        return []
     ours: set[str] = set()
     if MANIFEST in names:
         with contextlib.suppress(Exception):
@@ -176,9 +178,27 @@ def _clear_earlier(fs, path: str, manifest_path: str, where: str) -> None:
         raise InputError([f"--parquet: {where} already holds files infrakit did not write there "
                           f"({', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''}); give an empty or new "
                           f"folder"])
-    for name in names:
+    return names
+
+
+def _clear_earlier(fs, path: str, manifest_path: str, where: str) -> None:
+    for name in _earlier_files(fs, path, manifest_path, where):
         if name != MANIFEST:
             fs.rm(f"{path.rstrip('/')}/{name}")
+
+
+def parquet_problems(where: str) -> list[str]:
+    """Why ``--parquet WHERE`` cannot take the dataset, checked before any work and without
+    changing anything: no fsspec implementation for it, a file, or a folder holding files the
+    kit did not write."""
+    try:
+        fs, path = open_filesystem(where)
+        _earlier_files(fs, path, f"{path.rstrip('/')}/{MANIFEST}", where)
+    except InputError as exc:
+        return list(exc.problems)
+    except OSError as exc:  # a remote store that cannot be listed: said again, with its cause, when writing
+        return [f"--parquet: cannot read {where!r}: {exc}; check the URL and the credentials for it"]
+    return []
 
 
 def _write_text(fs, path: str, text: str, local: bool) -> None:
@@ -294,13 +314,20 @@ def summary_text(summary: SweepSummary, info: dict[str, Any], *, limit: int = 10
     return "\n".join(lines) + "\n"
 
 
-def check_options(*, summary: bool, fmt: str | None, parquet: str | None, scheduler: str | None,
-                  jobs: int | None) -> None:
-    """Combinations of ``sweep`` options that do not go together, all at once (exit 2)."""
+def option_problems(*, summary: bool, fmt: str | None, parquet: str | None, scheduler: str | None,
+                    jobs: int | None, top: int | None = None, chunk_rows: int | None = None) -> list[str]:
+    """Combinations of ``sweep`` options that do not go together (and options that would be
+    ignored), every one."""
     from infrakit.cluster import scheduler_problem
 
     problems = []
     streamed = summary or parquet is not None
+    if top is not None and not streamed:
+        problems.append(f"--top {top} picks the best rows of --summary (or --parquet); without either the table "
+                        f"shows the cheapest 20 and --csv/--json every row. Add --summary, or drop --top.")
+    if chunk_rows is not None and not streamed and fmt is None:
+        problems.append(f"--chunk-rows {chunk_rows} bounds memory for --summary, --parquet, --csv and --json; the "
+                        f"table is priced in one pass. Add one of those, or drop --chunk-rows.")
     if fmt == "csv" and streamed:
         problems.append("--csv writes every row; --summary and --parquet write aggregates (and the rows to Parquet). "
                         "Use one or the other.")
@@ -312,8 +339,16 @@ def check_options(*, summary: bool, fmt: str | None, parquet: str | None, schedu
                         "chunks. Give one or the other.")
     if scheduler and (problem := scheduler_problem(scheduler)):
         problems.append(problem)
+    return problems
+
+
+def check_options(*, summary: bool, fmt: str | None, parquet: str | None, scheduler: str | None,
+                  jobs: int | None) -> None:
+    """Combinations of ``sweep`` options that do not go together, all at once (exit 2)."""
+    problems = option_problems(summary=summary, fmt=fmt, parquet=parquet, scheduler=scheduler, jobs=jobs)
     if problems:
         raise InputError(problems)
 
 
-__all__ = ["InfrakitError", "STREAM_MAX_GRID_SIZE", "check_options", "summarize", "summary_text", "write_rows"]
+__all__ = ["InfrakitError", "STREAM_MAX_GRID_SIZE", "check_options", "option_problems", "parquet_problems", "summarize",
+           "summary_text", "write_rows"]

@@ -10,6 +10,7 @@ once, HEAD's and BASE's together, before anything is priced).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from infrakit.cli.common import EXIT_FAILURE, EXIT_OK
 from infrakit.core.errors import InputError
@@ -110,6 +111,10 @@ def cmd_cost(args) -> int:
             _collect(problems, check_region, args.region)
     if args.stack and not templates and identified:
         problems.append("--stack goes with a cloud assembly (a cdk.out directory as --template or BASE).")
+    elif args.stack and templates and not any(Path(t.path).is_dir() for t in templates):
+        files = " and ".join(t.path for t in templates)
+        problems.append(f"--stack {args.stack}: picks a stack of a cloud assembly (a cdk.out directory), but {files} "
+                        f"is a template file with one stack; drop --stack, or give the assembly directory.")
     if problems:
         raise InputError(problems)
     return _run(args, head, base, usage, gates)

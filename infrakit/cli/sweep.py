@@ -43,7 +43,7 @@ def add_parsers(sub) -> None:
     sweep.add_argument("--summary", action="store_true",
                        help="aggregates only: counts by reason, the Pareto frontier, the recommendation, the top k; "
                             "grids up to 100,000,000 configurations")
-    sweep.add_argument("--top", type=_positive("--top", 0, 1000), default=DEFAULT_TOP_K, metavar="K",
+    sweep.add_argument("--top", type=_positive("--top", 0, 1000), default=None, metavar="K",
                        help=f"with --summary: the K best configurations that meet the constraints (default "
                             f"{DEFAULT_TOP_K})")
     sweep.add_argument("--parquet", metavar="DIR",
@@ -59,19 +59,41 @@ def add_parsers(sub) -> None:
     sweep.set_defaults(func=cmd_sweep)
 
 
-def cmd_sweep(args) -> int:
+def _grid(path: str, streamed: bool):
+    from infrakit.core.errors import InputError
     from infrakit.core.schema import read_yaml_mapping, validate_grid
-    from infrakit.sweep_stream import STREAM_MAX_GRID_SIZE, check_options
+    from infrakit.sweep_stream import STREAM_MAX_GRID_SIZE
+
+    try:
+        raw = read_yaml_mapping(path)
+        return validate_grid(raw, source=str(path), **({"max_size": STREAM_MAX_GRID_SIZE} if streamed else {})), None
+    except InputError as exc:
+        return None, exc
+
+
+def cmd_sweep(args) -> int:
+    from infrakit.core.errors import InputError
+    from infrakit.sweep_stream import option_problems, parquet_problems
 
     summary = getattr(args, "summary", False)
     parquet = getattr(args, "parquet", None)
     scheduler = getattr(args, "scheduler", None)
     jobs = getattr(args, "jobs", None)
-    check_options(summary=summary, fmt="csv" if args.csv else ("json" if args.json else None), parquet=parquet,
-                  scheduler=scheduler, jobs=jobs)
     streamed = summary or parquet is not None
-    raw = read_yaml_mapping(args.grid)
-    grid = validate_grid(raw, source=str(args.grid), **({"max_size": STREAM_MAX_GRID_SIZE} if streamed else {}))
+    # Every problem at once: the options, the grid file and the Parquet target, before any work.
+    problems = option_problems(summary=summary, fmt="csv" if args.csv else ("json" if args.json else None),
+                               parquet=parquet, scheduler=scheduler, jobs=jobs, top=getattr(args, "top", None),
+                               chunk_rows=getattr(args, "chunk_rows", None))
+    grid, grid_error = _grid(args.grid, streamed)
+    if parquet is not None:
+        problems += parquet_problems(parquet)
+    if grid_error is not None and not problems:
+        raise grid_error  # the grid's own problems, under its name
+    if grid_error is not None:
+        where = f"{grid_error.source}: " if grid_error.source else ""
+        problems += [f"{where}{p}" for p in grid_error.problems]
+    if problems:
+        raise InputError(problems)
     if streamed:
         return _summary(args, grid, parquet=parquet, scheduler=scheduler, jobs=jobs)
     if args.json or args.csv:
@@ -97,12 +119,19 @@ def _default_chunk_rows() -> int:
     return DEFAULT_CHUNK_ROWS
 
 
+def _top(args) -> int:
+    from cost_model.streaming import DEFAULT_TOP_K
+
+    top = getattr(args, "top", None)
+    return DEFAULT_TOP_K if top is None else top
+
+
 def _summary(args, grid, *, parquet, scheduler, jobs) -> int:
     from infrakit.core.files import json_text
     from infrakit.sweep_stream import summarize, summary_text
 
     result, info = summarize(grid, chunk_rows=getattr(args, "chunk_rows", None) or _default_chunk_rows(),
-                             top_k=getattr(args, "top", 10), scheduler=scheduler, jobs=jobs, parquet=parquet)
+                             top_k=_top(args), scheduler=scheduler, jobs=jobs, parquet=parquet)
     if args.json:
         sys.stdout.write(json_text({"grid": args.grid, **result.to_json(), "run": info}, indent=None))
     else:
