@@ -16,7 +16,7 @@ from cost_model.scenarios import frame_from_scenarios
 from infrakit.core.paths import PRICE_CATALOG_NAME
 from infrakit.core.schema import deployability_problems
 from infrakit.core.schema.rules import RULES
-from infrakit.core.text import PRICE_MISSING
+from infrakit.core.text import PRICE_MISSING, money
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,29 @@ class ScenarioCost:
         return [min(dates), max(dates)] if dates else []
 
     def notes(self) -> list[str]:
-        return list(dict.fromkeys(note for row in range(len(self.row_keys)) for note in self.priced.notes(row)))
+        notes = dict.fromkeys(note for row in range(len(self.row_keys)) for note in self.priced.notes(row))
+        return [*notes, *self.rounding_notes()]
+
+    def rounding_notes(self, *, schedule: bool = True) -> list[str]:
+        """When figures rounded to the cent do not add up to the totals shown (each total is the
+        unrounded sum, rounded once), one note with what they add up to; nothing when they agree.
+        ``schedule``: check the months too (the JSON has them; a table shows only the lines)."""
+        sums = []
+        checks = [(self.monthly_usd, [line["monthly_usd"] for line in self.lines()], "the first month's lines")]
+        if schedule:
+            checks.append((self.horizon_usd, [m["usd"] for m in self.schedule()], "the schedule's months"))
+        for total, parts, what in checks:
+            rounded = [round_usd(v) for v in parts]
+            if total is None or None in rounded:
+                continue
+            shown_sum = round(sum(rounded), 2)
+            if abs(shown_sum - total) >= 0.005:
+                sums.append(f"{what} add up to {money(shown_sum)} against {money(total)}")
+        if not sums:
+            return []
+        shown = "lines and months are" if schedule else "lines are"
+        return [f"rounding: {shown} shown to the cent and each total is the unrounded sum rounded once, "
+                f"so {' and '.join(sums)}"]
 
     def to_json(self) -> dict[str, Any]:
         """The ``infrakit cost --json`` contract (scenario, region, monthly_usd, horizon_usd,

@@ -99,6 +99,8 @@ def cost_table(result, *, width: int | str | None = AUTO) -> str:
            *rows[2 if narrow else 1:], rule,
            f"Total, first month ({month}): {_money(result.monthly_usd)}",
            f"Total, {s['horizon_months']} months from {s['start_date']}: {_money(result.horizon_usd)}"]
+    for note in result.rounding_notes(schedule=False):
+        out += _wrap(f"Note: {note.removeprefix('rounding: ')}", text_width)
     for problem in result.refusals:
         out += _wrap(f"INVALID: {problem}", text_width)
     for problem in result.price_missing:  # the total is unknown; the configuration itself may be fine
