@@ -139,7 +139,7 @@ class ScenarioCost:
             if total is None or None in rounded:
                 continue
             shown_sum = round(sum(rounded), 2)
-            if abs(shown_sum - total) >= 0.005:
+            if round(shown_sum - total, 2) != 0:
                 sums.append(f"{what} add up to {money(shown_sum)} against {money(total)}")
         if not sums:
             return []
