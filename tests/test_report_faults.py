@@ -146,9 +146,15 @@ def statuses(index: dict) -> dict[str, str]:
 
 
 def assert_no_half_written_folders(out: Path, unfinished) -> None:
+    """An unfinished scenario's folder holds no result of this run: only its short interrupted
+    page (and the kit's list of its files), which the index links to."""
+    index = json.loads((out / "index.json").read_text())
+    hrefs = {run["name"]: run["href"] for run in index["runs"]}
     for name in unfinished:
         folder = out / name
-        assert not folder.exists() or not any(folder.iterdir()), f"{folder} holds {list(folder.iterdir())}"
+        held = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+        assert held == [".infrakit-files.json", "interrupted.html"], f"{folder} holds {held}"
+        assert hrefs[name] == f"{name}/interrupted.html" and "interrupted" in (folder / "interrupted.html").read_text()
     assert not (out / ".infrakit.lock").exists()
 
 
