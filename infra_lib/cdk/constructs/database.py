@@ -59,8 +59,9 @@ class Database(Construct):
         self.secret = self.cluster.secret
 
     def admit(self, security_group: ec2.ISecurityGroup) -> None:
-        """Let ``security_group`` (and nothing else) reach PostgreSQL. A literal port, not the
-        cluster's Endpoint.Port token, so the template states what is open."""
-        self.security_group.add_ingress_rule(
-            ec2.Peer.security_group_id(security_group.security_group_id), ec2.Port.tcp(PORT),
-            "PostgreSQL from the service")
+        """Let ``security_group`` (and nothing else) reach PostgreSQL, on both sides: ingress here,
+        egress there. A literal port, not the cluster's Endpoint.Port token, so the template
+        states what is open."""
+        # Both sides (the service's group allows no other egress), each as its own rule resource:
+        # inline rules naming each other's groups would make the two groups a dependency cycle.
+        self.security_group.connections.allow_from(security_group, ec2.Port.tcp(PORT), "PostgreSQL from the service")

@@ -37,9 +37,14 @@ class Service(Construct):
                  memory_mib: int, desired_count: int, arch: str, image: str, container_port: int,
                  log_retention_days: int, environment_suffix: str) -> None:
         super().__init__(scope, construct_id)
+        # Least privilege out as well as in: HTTPS (image pulls, Secrets Manager, CloudWatch Logs and
+        # the APIs the service calls, through the NAT or the VPC endpoints) and PostgreSQL to the
+        # database alone (Database.admit). DNS goes to the VPC resolver, which security groups do not filter.
         self.security_group = ec2.SecurityGroup(
-            self, "SecurityGroup", vpc=vpc, allow_all_outbound=True,
+            self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
             description=f"payment-api-{environment_suffix} service: container port from the ALB only")
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443),
+                                            "HTTPS out: image pulls, Secrets Manager, CloudWatch Logs, AWS APIs")
         cluster = ecs.Cluster(self, "Cluster", vpc=vpc, cluster_name=f"payment-api-{environment_suffix}",
                               container_insights_v2=ecs.ContainerInsights.ENABLED)
         task = ecs.FargateTaskDefinition(
