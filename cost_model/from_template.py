@@ -87,6 +87,7 @@ class _Reader:
         self.not_priced: list[dict[str, str]] = []
         self.priced: list[dict[str, Any]] = []
         self.seen: set[str] = set()
+        self.refused: list[str] = []  # what CloudFormation itself would refuse: bad input, every one at once
 
     def type_of(self, name: str) -> str:
         return str(mapping(self.index.resources.get(name)).get("Type", ""))
@@ -301,6 +302,12 @@ class _Reader:
             arch, system = platform.get("CpuArchitecture", "X86_64"), platform.get("OperatingSystemFamily", "LINUX")
             cpu, memory = _cpu_units(task.get("Cpu")), _memory_mib(task.get("Memory"))
             tasks = _count(props.get("DesiredCount"), 1)
+            desired = as_port(props.get("DesiredCount"))
+            if desired is not None and desired < 0:
+                self.refused.append(f"{name} (AWS::ECS::Service): DesiredCount {desired} is negative; ECS takes 0 or "
+                                    f"more tasks (CloudFormation refuses the stack). Set DesiredCount to 0 or more.")
+                self.seen.add(name)
+                continue
             if problem is None and task_id is None:
                 problem = (UNRESOLVED, f"TaskDefinition {describe(props.get('TaskDefinition'))} is no task "
                                        f"definition of this template: its CPU and memory set the price")
@@ -413,5 +420,7 @@ def read_template(template: Any, *, region: str | None = None, stack_name: str |
     secrets = reader.secrets()
     logs = reader.log_groups()
     reader.the_rest()
+    if reader.refused:
+        raise InputError(reader.refused)
     return assemble(index, reader, network=network, public_albs=public_albs, internal_albs=internal_albs,
                     clusters=clusters, fargate=fargate, endpoints=endpoints, secrets=secrets, logs=logs)

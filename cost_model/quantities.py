@@ -98,13 +98,18 @@ def assemble_bill(scenarios: pd.DataFrame, structure: dict[str, object]) -> pd.D
     zonal = np.asarray(structure["nat_gateway_count"]) > 0
     regional = np.asarray(structure["regional_nat_az_count"]) > 0
     endpoints_only = (np.asarray(structure["interface_endpoint_count"]) > 0) & ~zonal & ~regional
+    # Zonal and regional NAT gateways side by side (a template can hold both) share the traffic,
+    # each zonal gateway and each AZ of a regional one taking an equal part: it is processed once.
+    zonal_count = np.asarray(structure["nat_gateway_count"], dtype=float)
+    regional_azs = np.asarray(structure["regional_nat_az_count"], dtype=float)
+    zonal_share = np.where(zonal & regional, zonal_count / np.maximum(zonal_count + regional_azs, 1.0), 1.0)
     bill = {
         "region": scenarios["region"],
         "start_month_index": month_index(scenarios["start_date"]),
         "horizon_months": scenarios["horizon_months"].to_numpy(dtype=np.int64),
         **{k: structure[k] for k in STRUCTURE_COLUMNS},
-        "nat_data_gb_per_month": np.where(zonal, nat_data, 0.0),
-        "regional_nat_data_gb_per_month": np.where(regional, nat_data, 0.0),
+        "nat_data_gb_per_month": np.where(zonal, nat_data * zonal_share, 0.0),
+        "regional_nat_data_gb_per_month": np.where(regional, nat_data * np.where(zonal, 1.0 - zonal_share, 1.0), 0.0),
         "endpoint_data_gb_per_month": np.where(endpoints_only, nat_data, 0.0),
     }
     for column in USAGE_COLUMNS:

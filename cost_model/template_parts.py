@@ -151,8 +151,10 @@ def _usage_without_carrier(network, public_albs, clusters, fargate) -> dict[str,
     """Scenario usage nothing in the template carries (usage key -> why), priced at zero: the kit's
     stack always carries all of it."""
     out = {}
-    if not fargate and not clusters:
-        out["cross_az_gb_per_month"] = "no Fargate service or Aurora cluster exchanges traffic across AZs"
+    running = any(tasks for members in fargate.values() for _, tasks in members)
+    if not running and not clusters:
+        out["cross_az_gb_per_month"] = ("no Fargate service or Aurora cluster exchanges traffic across AZs" if not fargate
+                                        else "no Aurora cluster, and the Fargate services run no task (DesiredCount 0)")
     if not public_albs and not network["zonal"] and not network["regional"]:
         out["internet_egress_gb_per_month"] = "no internet-facing ALB or NAT gateway sends it to the internet"
     return out

@@ -90,3 +90,52 @@ def test_a_usage_scenario_without_a_region_keeps_the_assemblys_region(capsys, tm
     out, err = capsys.readouterr()
     data = json.loads(out)
     assert data["region"] == region and data["template"]["region"] == region, err
+
+
+def _stack(resources: dict) -> dict:
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+
+
+def _service(count=None) -> dict:
+    props = {"LaunchType": "FARGATE", "TaskDefinition": {"Ref": "Task"}}
+    if count is not None:
+        props["DesiredCount"] = count
+    return {"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Cpu": "256", "Memory": "512"}},
+            "Service": {"Type": "AWS::ECS::Service", "Properties": props}}
+
+
+def test_zonal_and_regional_nat_gateways_share_the_traffic_instead_of_both_charging_it():
+    subnets = {f"Subnet{z}": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZone": f"us-east-1{z}"}}
+               for z in "ab"}
+    template = _stack({**subnets,
+                       "Eip": {"Type": "AWS::EC2::EIP"},
+                       "Zonal": {"Type": "AWS::EC2::NatGateway", "Properties": {
+                           "SubnetId": {"Ref": "Subneta"}, "AllocationId": {"Fn::GetAtt": ["Eip", "AllocationId"]}}},
+                       "Regional": {"Type": "AWS::EC2::NatGateway", "Properties": {"AvailabilityMode": "regional"}}})
+    scenario = validate_scenario({"name": "t", "nat_data_gb_per_month": 300, **START})
+    result = cost_template(template, scenario)
+    data = {line["key"]: line["quantity"] for line in result.lines()}
+    assert data["nat_gateway_data"] + data["regional_nat_gateway_data"] == pytest.approx(300)
+    assert data["nat_gateway_data"] == pytest.approx(100) and data["regional_nat_gateway_data"] == pytest.approx(200)
+    assert any("NAT traffic split between 1 zonal NAT gateway(s) and a regional NAT gateway in 2 AZ(s)" in n
+               for n in result.notes())
+    only_regional = cost_template(_stack({**subnets, "Regional": template["Resources"]["Regional"]}), scenario)
+    assert {line["key"]: line["quantity"] for line in only_regional.lines()}["regional_nat_gateway_data"] == 300
+
+
+def test_a_fargate_service_of_zero_tasks_carries_no_cross_az_traffic():
+    scenario = validate_scenario({"name": "t", "cross_az_gb_per_month": 20, **START})
+    idle = cost_template(_stack(_service(0)), scenario)
+    assert idle.monthly_usd == 0.0 and "cross_az_gb_per_month" in idle.template["usage_not_applied"]
+    assert "DesiredCount 0" in idle.template["usage_not_applied"]["cross_az_gb_per_month"]
+    running = cost_template(_stack(_service(2)), scenario)
+    assert running.monthly_usd > 0 and "cross_az_gb_per_month" not in running.template["usage_not_applied"]
+
+
+def test_a_negative_desired_count_is_refused_not_unresolved(capsys, tmp_path):
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(_stack(_service(-2))), encoding="utf-8")
+    code = main(["cost", "--template", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "Service (AWS::ECS::Service): DesiredCount -2 is negative" in err

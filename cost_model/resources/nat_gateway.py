@@ -38,3 +38,13 @@ def components(bill):
                       counts(bill, "regional_nat_data_gb_per_month"), ["RegionalNatGateway-Bytes"],
                       applies=regional_azs > 0, key="regional_nat_gateway_data", group="nat_gateways"),
     ]
+
+
+def notes(values) -> list[str]:
+    """Zonal and regional NAT gateways side by side share the NAT traffic (it is processed once)."""
+    zonal, regional = int(values.get("nat_gateway_count") or 0), int(values.get("regional_nat_az_count") or 0)
+    if not (zonal and regional):
+        return []
+    return [f"NAT traffic split between {zonal} zonal NAT gateway(s) and a regional NAT gateway in {regional} AZ(s) "
+            f"in proportion ({zonal}:{regional}), each processing its part once: an assumption, the template does "
+            f"not say which subnets send how much through which"]
