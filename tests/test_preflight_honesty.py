@@ -76,3 +76,20 @@ def test_a_nested_stack_not_at_hand_makes_the_report_incomplete(tmp_path, capsys
     code, out, _ = run(capsys, "preflight", "--template", write_template(tmp_path, nested), "--offline", "--json")
     data = json.loads(out)
     assert "nested-stack-not-checked" in data["not_checked"] and data["complete"] is False
+
+
+def test_live_account_data_that_could_not_be_read_is_a_warning_not_within_quota(tmp_path, capsys, monkeypatch):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: every live call fails at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    path = write_template(tmp_path, {"Resources": {"Eip": {"Type": "AWS::EC2::EIP"}}})
+    code, out, _ = run(capsys, "preflight", "--template", path, "--live", "--no-cfn-lint", "--json")
+    eip = [f for f in json.loads(out)["findings"] if f["rule_id"] == "EC2-EIP-QUOTA"]
+    assert [(f["check"], f["severity"]) for f in eip] == [("not-verified", "warning")]
+    assert "was not verified" in eip[0]["message"] and "ec2:DescribeAddresses" in eip[0]["fix"]

@@ -35,6 +35,7 @@ DEFAULT_PACK: Mapping[str, str] = {
     "EC2-EIP-QUOTA/over-quota": "error",
     "EC2-EIP-QUOTA/near-quota": "warning",
     "EC2-EIP-QUOTA/within-quota": "info",
+    "EC2-EIP-QUOTA/not-verified": "warning",
     "SG-LISTENER-PORTS/listener-not-admitted": "error",
     "SG-LISTENER-PORTS/port-without-listener": "error",
     "SG-LISTENER-PORTS/port-range-wider-than-listeners": "warning",

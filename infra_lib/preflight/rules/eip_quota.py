@@ -69,5 +69,10 @@ def check(context: Context) -> Iterator[Finding]:
                       f"Elastic IPs: {detail}{note}; another stack like this one in the region would fail.",
                       f"Request a quota increase ({EIP_QUOTA_CODE}) before adding environments, or use fewer NAT "
                       f"gateways.", source)
+    elif allocated.value is None:  # a live lookup that failed: "within quota" would be a guess
+        yield Finding(ID, "not-verified", resource,
+                      f"Elastic IPs: whether the quota holds was not verified: {detail}{note}.",
+                      "Run preflight --live with credentials that may call ec2:DescribeAddresses (and "
+                      "servicequotas:GetServiceQuota), or count the region's allocated EIPs by hand.", source)
     else:
         yield Finding(ID, "within-quota", resource, f"Elastic IPs: {detail}{note}.", "Nothing to do.", source)
