@@ -103,18 +103,6 @@ class PricedBill:
         frame = pd.DataFrame(groups, index=self.bill.index)
         return frame.loc[:, frame.fillna(1).abs().sum() > 0]
 
-    def first_month_by_key(self, row: int = 0) -> dict[str, float | None]:
-        """The start month's cost of each line of one configuration, by line key (summed over
-        lines that share a key); None where the line's price is missing."""
-        out: dict[str, float | None] = {}
-        for line in self.lines(row, 0):
-            key = line["key"]
-            if line["monthly_usd"] is None or out.get(key, 0.0) is None:
-                out[key] = None
-            else:
-                out[key] = out.get(key, 0.0) + line["monthly_usd"]
-        return out
-
     @functools.cached_property
     def horizon_usd(self) -> np.ndarray:
         total = np.zeros(len(self.bill))

@@ -234,10 +234,8 @@ def database_problems(bill, scenario: dict[str, Any]) -> list[str]:
 
 def _cost(scenario, frame, bill, catalog, problems, *, row_keys=(None,)) -> ScenarioCost:
     priced = price_bill(bill, catalog)
-    missing = sorted({p.component.usage_types[p.usage_type_index[row]]
-                      for row, keys in enumerate(row_keys)
-                      for p, gone in zip(priced.priced, priced.missing[row], strict=True)
-                      if gone and (keys is None or p.component.key in keys)})
+    # A row prices only its own lines: the others have zero quantity there, which never needs a price.
+    missing = sorted({usage_type for row in range(len(row_keys)) for usage_type in priced.missing_usage_types(row)})
     if missing:
         problems.append(missing_text(priced.catalog, str(bill["region"].iloc[0]), missing))
     availability = {k: (v.item() if hasattr(v, "item") else v) for k, v in assess(frame).iloc[0].to_dict().items()}

@@ -25,10 +25,7 @@ from cost_model.catalog import PriceCatalog
 from cost_model.pricing import price_bill
 from cost_model.quantities import bill_from_scenarios
 from cost_model.scenarios import frame_from_scenarios
-from cost_model.sweep import standard_support_end
-
-# The recommendation rule's keys, in order (cost_model.sweep._recommend).
-RULE_ORDER = ("monthly_usd", "egress_outage_hours_per_year", "horizon_usd", "standard_support_end")
+from cost_model.sweep import candidate_order, standard_support_end
 
 
 def recommend_by_group(table: pd.DataFrame, groups: np.ndarray) -> dict[int, int | None]:
@@ -41,9 +38,10 @@ def recommend_by_group(table: pd.DataFrame, groups: np.ndarray) -> dict[int, int
     if len(rows) == 0:
         return out
     support = standard_support_end(table["engine_version"])
-    order = rows[np.lexsort((-support[rows], table["horizon_usd"].to_numpy()[rows],
-                             table["egress_outage_hours_per_year"].to_numpy()[rows],
-                             table["monthly_usd"].to_numpy()[rows], groups[rows]))]
+    order = rows[candidate_order(table["monthly_usd"].to_numpy()[rows],
+                                 table["egress_outage_hours_per_year"].to_numpy()[rows],
+                                 table["horizon_usd"].to_numpy()[rows], support[rows])]
+    order = order[np.argsort(groups[order], kind="stable")]  # per group, the sweep's own order
     first = np.flatnonzero(np.r_[True, groups[order][1:] != groups[order][:-1]])
     for position in order[first]:
         out[int(groups[position])] = int(table.index[position])

@@ -67,15 +67,6 @@ def _rule_messages(frame: pd.DataFrame, rule) -> tuple[np.ndarray, np.ndarray]:
     return ids, messages
 
 
-def rule_reasons(frame: pd.DataFrame) -> list[np.ndarray]:
-    """Per rule, an object array of problem sentences (None where the rule passes)."""
-    out = []
-    for rule in RULES:
-        ids, messages = _rule_messages(frame, rule)
-        out.append(messages[ids])
-    return out
-
-
 def _price_problems(priced: PricedBill) -> tuple[np.ndarray, list[str]]:
     """(code per row, texts): which prices each row lacks, in words; code 0 where all are present.
 

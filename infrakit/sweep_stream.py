@@ -219,6 +219,7 @@ def summarize(grid: Grid, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, top_k: int = 
     if parquet is None:
         total, info = _run_chunks(grid, chunk_rows=chunk_rows, top_k=top_k, parquet=None, scheduler=scheduler,
                                   jobs=jobs)
+        summary = finish(total, tuple(grid.axes))
     else:
         with parquet_dataset(parquet, grid=grid, chunk_rows=chunk_rows, remote_cluster=scheduler is not None) as target:
             total, info = _run_chunks(grid, chunk_rows=chunk_rows, top_k=top_k, parquet=target, scheduler=scheduler,
@@ -231,7 +232,7 @@ def summarize(grid: Grid, *, chunk_rows: int = DEFAULT_CHUNK_ROWS, top_k: int = 
             _write_text(fs, f"{path.rstrip('/')}/{MANIFEST}", json_text(manifest), target.local)
             info["parquet"] = target.where
     info["seconds"] = round(time.perf_counter() - clock, 3)
-    return finish(total, tuple(grid.axes)), info
+    return summary, info
 
 
 def write_rows(grid: Grid, stream, *, fmt: str, grid_path: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,

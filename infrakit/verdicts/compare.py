@@ -46,8 +46,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value) + 0.0, 2)
 
 
-def _delta(base: float | None, head: float | None) -> float | None:
-    return None if base is None or head is None else _round(float(head) - float(base))
+def delta_usd(base: float | None, head: float | None) -> float | None:
+    """``head - base`` in cents, each side rounded to the cent first (as shown); None when unknown.
+    The comparison and the gates both use it, so a gate judges the figure the comparison shows."""
+    return None if base is None or head is None else _round(_round(head) - _round(base))
+
 
 
 def delta_percent(base: float | None, head: float | None) -> float | None:
@@ -75,7 +78,7 @@ def _line(match, base: dict | None, head: dict | None) -> dict[str, Any]:
     shown = head or base
     base_usd = 0.0 if base is None else _round(base["monthly_usd"])
     head_usd = 0.0 if head is None else _round(head["monthly_usd"])
-    delta = _delta(base_usd, head_usd)
+    delta = delta_usd(base_usd, head_usd)
     if base is None:
         change = "added"
     elif head is None:
@@ -126,8 +129,8 @@ def compare(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "base": dict(base),
         "head": dict(head),
-        "monthly_delta_usd": _delta(base.get("monthly_usd"), head.get("monthly_usd")),
-        "horizon_delta_usd": _delta(base.get("horizon_usd"), head.get("horizon_usd")),
+        "monthly_delta_usd": delta_usd(base.get("monthly_usd"), head.get("monthly_usd")),
+        "horizon_delta_usd": delta_usd(base.get("horizon_usd"), head.get("horizon_usd")),
         "monthly_delta_percent": _round(delta_percent(base.get("monthly_usd"), head.get("monthly_usd"))),
         "horizon_delta_percent": _round(delta_percent(base.get("horizon_usd"), head.get("horizon_usd"))),
         "lines": lines,
@@ -135,7 +138,8 @@ def compare(base: Mapping[str, Any], head: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _month(cost: Mapping[str, Any]) -> str | None:
+def first_month(cost: Mapping[str, Any]) -> str | None:
+    """A cost JSON's first month ("2026-12"): its lines', else its start date's; None when neither."""
     lines = cost.get("lines") or []
     return lines[0].get("month") if lines else str(cost.get("start_date") or "")[:7] or None
 
@@ -149,9 +153,9 @@ def _notes(base: Mapping[str, Any], head: Mapping[str, Any]) -> list[str]:
         for reason in reasons:
             if not reason.startswith(PRICE_MISSING):
                 notes.append(f"{side}: {reason}")
-    if _month(base) != _month(head):
-        notes.append(f"the first months differ (base {_month(base)}, head {_month(head)}): each side's lines are "
-                     f"its own first month")
+    if first_month(base) != first_month(head):
+        notes.append(f"the first months differ (base {first_month(base)}, head {first_month(head)}): each side's "
+                     f"lines are its own first month")
     if base.get("horizon_months") != head.get("horizon_months"):
         notes.append(f"the horizons differ (base {base.get('horizon_months')} months, head "
                      f"{head.get('horizon_months')} months), so the horizon difference mixes lengths")

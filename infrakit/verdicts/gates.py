@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
 from infrakit.core.text import money, percent, shown, signed_money
-from infrakit.verdicts.compare import delta_percent
+from infrakit.verdicts.compare import delta_percent, delta_usd
 
 # (argparse dest, flag, needs a base, unit)
 GATES = (
@@ -109,7 +109,7 @@ def evaluate(gates: Sequence[Gate], head: Mapping[str, Any], base: Mapping[str, 
         if head_usd is None or base_usd is None:
             results.append(_unknown(gate, "the monthly increase"))
             continue
-        delta = round(round(float(head_usd), 2) - round(float(base_usd), 2), 2) + 0.0
+        delta = delta_usd(base_usd, head_usd)
         span = f"(from {money(base_usd)} to {money(head_usd)})"
         if gate.flag == "--max-increase-usd":
             over = delta > gate.limit

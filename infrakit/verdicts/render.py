@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from cost_model.tables import NARROW_BELOW
 from infrakit.core.text import money, percent, signed_money
+from infrakit.verdicts.compare import first_month
 
 MARKER = "<!-- infrakit-cost -->"  # lets a CI job find (and update) its own pull-request comment
 
@@ -44,8 +46,7 @@ def _side(cost: Mapping[str, Any]) -> str:
 
 
 def _month(cost: Mapping[str, Any]) -> str:
-    lines = cost.get("lines") or []
-    return lines[0].get("month") if lines else str(cost.get("start_date") or "")[:7]
+    return first_month(cost) or ""
 
 
 def _horizon_label(base: Mapping[str, Any], head: Mapping[str, Any]) -> str:
@@ -78,7 +79,6 @@ def _aligned(rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
                       for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
-NARROW_BELOW = 100  # columns, as cost_model.tables: under this the narrow layout even where the full table fits
 
 
 def _narrow_rows(comparison: Mapping[str, Any], width: int) -> list[str]:
