@@ -93,3 +93,15 @@ def test_live_account_data_that_could_not_be_read_is_a_warning_not_within_quota(
     eip = [f for f in json.loads(out)["findings"] if f["rule_id"] == "EC2-EIP-QUOTA"]
     assert [(f["check"], f["severity"]) for f in eip] == [("not-verified", "warning")]
     assert "was not verified" in eip[0]["message"] and "ec2:DescribeAddresses" in eip[0]["fix"]
+
+
+def test_an_engine_version_or_domain_preflight_could_not_check_is_a_warning(tmp_path, capsys, monkeypatch):
+    without_cfn_lint(monkeypatch)
+    template = {"Parameters": {"Version": {"Type": "String"}, "Domain": {"Type": "String"}},
+                "Resources": {"Db": {"Type": "AWS::RDS::DBCluster", "Properties": {
+                    "Engine": "aurora-postgresql", "EngineVersion": {"Ref": "Version"}, "StorageEncrypted": True}},
+                    "Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {
+                        "DomainName": {"Ref": "Domain"}, "ValidationMethod": "DNS"}}}}
+    code, out, _ = run(capsys, "preflight", "--template", write_template(tmp_path, template), "--offline", "--json")
+    unverified = {(f["rule_id"], f["severity"]) for f in json.loads(out)["findings"] if f["check"] == "unverified"}
+    assert unverified == {("RDS-ENGINE-VERSION", "warning"), ("ACM-CERTIFICATE-DOMAIN", "warning")}

@@ -140,7 +140,8 @@ def test_serverless_v2_on_a_current_version_passes_and_an_uncreatable_one_is_rep
 
 def test_version_as_a_parameter_or_missing_is_reported_not_crashed():
     report = run(template(**aurora(version={"Ref": "EngineVersionParam"})))
-    assert only(report, "RDS-ENGINE-VERSION", "unverified").severity == "info"
+    # not checked is not passed: a warning, so the report asks a reader to look (never a silent info)
+    assert only(report, "RDS-ENGINE-VERSION", "unverified").severity == "warning"
     report = run(template(**aurora(version=None)))
     assert only(report, "RDS-ENGINE-VERSION", "not-pinned").severity == "warning"
 

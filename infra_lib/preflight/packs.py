@@ -18,7 +18,7 @@ DEFAULT_PACK: Mapping[str, str] = {
     "RDS-ENGINE-VERSION/past-standard-support": "warning",
     "RDS-ENGINE-VERSION/not-pinned": "warning",
     "RDS-ENGINE-VERSION/standard-support-ending": "info",
-    "RDS-ENGINE-VERSION/unverified": "info",
+    "RDS-ENGINE-VERSION/unverified": "warning",  # not checked: the seed's first failure could hide here
     "RDS-ENGINE-VERSION/numeric-version": "warning",
     "RDS-ENGINE-VERSION/engine-not-in-catalog": "warning",
     "RDS-ENGINE-VERSION/serverless-v1-end-of-life": "error",
@@ -31,7 +31,7 @@ DEFAULT_PACK: Mapping[str, str] = {
     "ACM-CERTIFICATE-DOMAIN/email-validation": "warning",
     "ACM-CERTIFICATE-DOMAIN/not-verified": "warning",
     "ACM-CERTIFICATE-DOMAIN/delegation-not-verified": "info",
-    "ACM-CERTIFICATE-DOMAIN/unverified": "info",
+    "ACM-CERTIFICATE-DOMAIN/unverified": "warning",  # a domain not checked may never validate
     "EC2-EIP-QUOTA/over-quota": "error",
     "EC2-EIP-QUOTA/near-quota": "warning",
     "EC2-EIP-QUOTA/within-quota": "info",
