@@ -46,11 +46,3 @@ def catalog_dir() -> Path:
     configured = os.environ.get("INFRAKIT_CATALOG_DIR")
     return Path(configured) if configured else user_data_dir() / "catalogs"
 
-
-def display_path(path: str | os.PathLike) -> str:
-    """``path`` relative to the working directory when it is below it, else as given."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
