@@ -311,8 +311,10 @@ def connect(*, scheduler: str | None = None, jobs: int = 1, client=None,
             raise InfrakitError(f"the Dask scheduler at {scheduler} has no workers after {timeout_s:.0f} s; start "
                                 f"some with `dask worker {scheduler}`") from None
     else:
+        # ":0": any free port. None still means distributed's :8787, and a warning whenever another
+        # cluster holds that port.
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR, preload=["infrakit.cluster"])
+                               dashboard_address=":0", silence_logs=logging.ERROR, preload=["infrakit.cluster"])
         client = Client(cluster, timeout=timeout_s)
     connection = Connection(client=client, address=str(client.scheduler.address), local=cluster is not None,
                             cluster=cluster)

@@ -5,6 +5,7 @@ refused at connect, named, with what differs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -253,3 +254,22 @@ def test_an_unreachable_scheduler_fails_fast_at_the_default_timeout():
         with cluster.connect(scheduler=f"tcp://127.0.0.1:{port}"):
             pass
     assert time.monotonic() - start < 5  # not the client's 30 s
+
+
+@pytest.mark.slow
+def test_a_local_cluster_starts_without_a_warning_when_another_holds_the_dashboard_port():
+    import socket
+    import warnings
+
+    holder = socket.socket()
+    with contextlib.suppress(OSError):  # already held by someone else: the same situation
+        holder.bind(("127.0.0.1", 8787))
+        holder.listen()
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with cluster.connect(jobs=1) as connection:
+                assert connection.local
+        assert not [str(w.message) for w in seen if "8787" in str(w.message)]
+    finally:
+        holder.close()

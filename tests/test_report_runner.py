@@ -244,7 +244,7 @@ def threads_cluster():
     """A LocalCluster of threads in this process: monkeypatches reach the tasks."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         yield client
 
