@@ -15,6 +15,7 @@ memory or crashed, it is said as a ``PREFLIGHT`` finding, and the kit's rules ru
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import threading
@@ -96,7 +97,9 @@ class LintRun:
             return
         self._started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER), region, str(memory_bytes)], stdin=subprocess.PIPE,
+            # CPU seconds past the deadline: a worker whose preflight was killed outright cannot run on
+            [sys.executable, "-I", str(WORKER), region, str(memory_bytes), str(math.ceil(timeout_s) + 5)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
         self._writer = threading.Thread(target=self._write, args=(body,), daemon=True)
         self._reader = threading.Thread(target=self._read, daemon=True)

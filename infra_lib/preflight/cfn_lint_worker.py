@@ -1,17 +1,21 @@
 """cfn-lint in a process of its own, so that preflight can stop it: run by ``cfn_lint_stage``.
 
-    python cfn_lint_worker.py REGION MEMORY_LIMIT_BYTES < template.json
+    python cfn_lint_worker.py REGION MEMORY_LIMIT_BYTES [CPU_SECONDS] < template.json
 
 Reads the template (JSON) on stdin; writes each match as one JSON line on stdout as cfn-lint
 finds it (``{"id", "shortdesc", "message", "path", "source_url", "severity"}``), then
 ``{"done": true}``. The address space is limited to MEMORY_LIMIT_BYTES first (0: no limit);
 running out of it exits 3. Imports only the standard library and cfn-lint, so it runs as a
 plain script (``python -I``) without the kit on ``sys.path``.
+
+It never outlives preflight: on Linux it dies with its parent (a preflight killed with
+SIGKILL cannot stop it by pid), and CPU_SECONDS (0: none) bounds it wherever it runs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 EXIT_OUT_OF_MEMORY = 3
@@ -31,6 +35,25 @@ def _limit_memory(limit: int) -> None:
         pass
 
 
+def _bound_lifetime(cpu_seconds: int) -> None:
+    try:
+        import ctypes
+
+        pr_set_pdeathsig, sigkill = 1, 9
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, sigkill)
+    except (OSError, AttributeError):  # not Linux: the CPU bound below still holds
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        sys.exit(1)
+    if cpu_seconds > 0:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        except (ImportError, ValueError, OSError):
+            pass
+
+
 def _emit(record: dict) -> None:
     sys.stdout.write(json.dumps(record, default=str) + "\n")
     sys.stdout.flush()
@@ -38,6 +61,7 @@ def _emit(record: dict) -> None:
 
 def main(argv: list[str]) -> int:
     region, memory = argv[1], int(argv[2])
+    _bound_lifetime(int(argv[3]) if len(argv) > 3 else 0)
     _limit_memory(memory)
     try:
         text = sys.stdin.read()
