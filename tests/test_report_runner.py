@@ -383,7 +383,7 @@ def test_the_repositorys_reports_folder_may_hold_what_deploy_and_the_notebooks_w
     from infrakit.core import paths
 
     reports = tmp_path / "reports"
-    for name in ("deploy", "interactive"):
+    for name in ("deploy", "interactive", "screenshots"):  # infrakit deploy, the notebooks, make test
         (reports / name).mkdir(parents=True)
     (reports / ".gitkeep").write_text("")
     monkeypatch.setattr(paths, "REPORTS_DIR", reports)

@@ -125,6 +125,7 @@ def write_interrupted_page(out_dir: Path, slug: str, html_text: str) -> Path:
 
 OUT_MARKER = ".infrakit-report"  # in every folder `infrakit report --out` writes
 _HARMLESS = frozenset({".gitkeep", ".infrakit.lock", OUT_MARKER})
+REPO_SCREENSHOTS = "screenshots"  # reports/screenshots/: what the report's browser test (make test) saves
 
 
 def _legacy_index(folder: Path) -> bool:
@@ -141,7 +142,8 @@ def out_dir_problem(folder: Path) -> str | None:
     overwrite index.html, index.json, summary.md and scenario folders, so a folder holding
     files the kit did not write is refused. Accepted: a new or empty folder (``.gitkeep`` only
     counts as empty), one carrying ``OUT_MARKER``, or one with an earlier kit's index.json; the
-    repository's own reports/ may also hold what `infrakit deploy` and the notebooks write there."""
+    repository's own reports/ may also hold what `infrakit deploy`, the notebooks and `make test`
+    write there."""
     from infrakit.core import paths
     from infrakit.core.text import shown
 
@@ -152,7 +154,8 @@ def out_dir_problem(folder: Path) -> str | None:
         return f"--out: {folder} is a file, not a folder; name a new or empty folder for the report."
     if (folder / OUT_MARKER).is_file() or _legacy_index(folder):
         return None
-    kits = {paths.DEPLOY_RUNS_DIR.name, paths.INTERACTIVE_RESULTS_DIR.name} if folder == paths.REPORTS_DIR else set()
+    kits = {paths.DEPLOY_RUNS_DIR.name, paths.INTERACTIVE_RESULTS_DIR.name, REPO_SCREENSHOTS} \
+        if folder == paths.REPORTS_DIR else set()
     foreign = sorted(p.name for p in folder.iterdir() if p.name not in _HARMLESS and p.name not in kits)
     if not foreign:
         return None
