@@ -109,3 +109,26 @@ def test_uncached_synthesis_leaves_no_temporary_folder_behind(tmp_path, monkeypa
     result = synth_module.synth(scenario, cache=False, out_dir=tmp_path / "cdk.out")
     assert result.template_path == tmp_path / "cdk.out" / "PaymentApi-outtest.template.json"
     assert result.template_path.is_file() and list(temp.iterdir()) == []  # copied to --out, the temporary gone
+
+
+def test_a_staging_folder_a_killed_synthesis_left_in_the_cache_is_removed_later(tmp_path):
+    import os
+    import time
+
+    from infra_lib.cdk import cache
+
+    root = tmp_path / "synth"
+    stale, fresh, foreign = root / ".staging-old12345", root / ".staging-new12345", root / "notes-mine"
+    for folder in (stale, fresh, foreign):
+        fake_assembly(folder)
+    two_hours_ago = time.time() - 7200
+    for folder in (stale, foreign):
+        os.utime(folder, (two_hours_ago, two_hours_ago))
+
+    def build(staging):
+        fake_assembly(Path(staging))
+        return "PaymentApi-outtest", {"Resources": {"A": {"Type": "AWS::SNS::Topic"}}}
+
+    entry, _, _ = cache.write_entry(root, "k" * 24, build)
+    assert entry.is_dir() and not stale.exists()
+    assert fresh.is_dir() and foreign.is_dir()  # a synthesis may still be writing; not the kit's: both kept

@@ -87,11 +87,30 @@ def read_entry(entry: Path, stack_name: str) -> dict[str, Any] | None:
     return template
 
 
+STAGING_PREFIX = ".staging-"
+STALE_STAGING_S = 3600  # a synthesis takes seconds; a staging folder this old was left by a killed process
+
+
+def _remove_stale_staging(cache_root: Path) -> None:
+    """Staging folders a killed synthesis left behind (SIGKILL, power loss): only the kit's own,
+    by their prefix, and only those no live synthesis could still be writing."""
+    import time
+
+    cutoff = time.time() - STALE_STAGING_S
+    for path in cache_root.glob(f"{STAGING_PREFIX}*"):
+        try:
+            if path.is_dir() and not path.is_symlink() and path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def write_entry(cache_root: Path, key: str, build: Callable[[Path], tuple[str, dict]]) -> tuple[Path, str, dict]:
     """Build into a staging folder, then rename it into place as ``cache_root/key``."""
     entry = cache_root / key
     cache_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cache_root))
+    _remove_stale_staging(cache_root)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=cache_root))
     try:
         name, template = build(staging)
         try:
