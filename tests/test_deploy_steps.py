@@ -284,6 +284,11 @@ def test_making_room_never_deletes_an_assembly_folder_the_kit_did_not_write(tmp_
     job.result.status = "deployed"
     (tmp_path / "assembly").mkdir()
     (tmp_path / "assembly" / "theirs.txt").write_text("not the kit's")  # no marker
+    kit_copy_too = tmp_path / "kit" / "assembly"
+    kit_copy_too.mkdir(parents=True)
+    (kit_copy_too / MARKER).write_text("the kit's")
+    (kit_copy_too / "notes.md").write_text("added by hand")  # the kit's folder, with a file it did not write
+    assert not jobs._make_room(make_job(tmp_path / "kit")[0]) and (kit_copy_too / "notes.md").exists()
     monkeypatch.setattr(jobs, "write_json_atomic", lambda path, data, **k: (_ for _ in ()).throw(
         output_problem(path, OSError(errno.ENOSPC, "No space left on device"))))
     with pytest.raises(DeployOutputError, match="No space left on device"):
@@ -302,8 +307,11 @@ def test_a_foreign_assembly_folder_in_out_is_bad_input_before_any_slow_work(tmp_
     assert main(["deploy", str(DEV), "--out", str(tmp_path), "--json"]) == 2
     assert "choose another folder with --out" in capsys.readouterr().err
     assert (tmp_path / "assembly" / "theirs.txt").read_text() == "not the kit's"
-    (tmp_path / "assembly" / "theirs.txt").unlink()
     (tmp_path / "assembly" / MARKER).write_text("an earlier deploy's")
+    (problem,) = jobs.assembly_problems(tmp_path)  # the kit's copy, and a file added to it since
+    assert "theirs.txt" in problem and "never deletes what it did not create" in problem
+    (tmp_path / "assembly" / "theirs.txt").unlink()
+    (tmp_path / "assembly" / "manifest.json").write_text("{}")
     assert jobs.assembly_problems(tmp_path) == []  # the kit's own copy: replaced by the next deploy
 
 

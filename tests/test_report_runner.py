@@ -297,6 +297,13 @@ def test_a_folder_an_older_kit_wrote_loses_its_deploy_record_but_not_a_foreign_a
     artefacts.write_scenario_files(tmp_path / "out", "alpha", {"report.html": b"<p>2</p>"})
     assert not (folder / "deploy" / "deploy.json").exists()
     assert (folder / "deploy" / "assembly" / "template.json").exists()
+    other = tmp_path / "out" / "beta" / "deploy" / "assembly"  # the kit's assembly, plus a file added by hand
+    other.mkdir(parents=True)
+    (other / ".infrakit-assembly").write_text("written by infrakit synth")
+    (other / "manifest.json").write_text("{}")
+    (other / "notes.md").write_text("mine")
+    artefacts.write_scenario_files(tmp_path / "out", "beta", {"report.html": b"<p>2</p>"})
+    assert not (other / "manifest.json").exists() and (other / "notes.md").read_text() == "mine"
 
 
 def _outcome(spec, **kw):

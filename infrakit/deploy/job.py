@@ -33,6 +33,7 @@ from infrakit.core.files import (
     write_json_atomic,
     write_lines_atomic,
 )
+from infrakit.core.text import shown
 from infrakit.deploy import signals
 from infrakit.deploy.results import (
     FAILED,
@@ -191,12 +192,18 @@ def assembly_problems(folder: Path, *, given: bool = True) -> list[str]:
     """A deploy copies its cloud assembly to ``folder/assembly``, replacing the kit's own earlier
     copy: one the kit did not write (no ``MARKER``) is refused here, before any slow work, as the
     kit never deletes what it did not create."""
-    from infra_lib.cdk.assembly_out import MARKER
+    from infra_lib.cdk.assembly_out import MARKER, foreign_files
 
     assembly = folder / "assembly"
-    if not assembly.exists() or (assembly / MARKER).is_file():
-        return []
     what = "--out" if given else "the default --out"
+    if not assembly.exists():
+        return []
+    if (assembly / MARKER).is_file():
+        if extra := foreign_files(assembly):
+            return [f"{what}: {assembly} holds the kit's earlier assembly and also what it did not write "
+                    f"({shown(', '.join(extra), limit=200)}); the deploy replaces that folder and never deletes what "
+                    f"it did not create. Move them elsewhere, or choose another folder with --out."]
+        return []
     if not assembly.is_dir():
         return [f"{what}: {assembly} is a file infrakit did not write; the deploy copies its cloud assembly to that "
                 f"name. Move the file away, or choose another folder with --out."]
@@ -373,10 +380,11 @@ def _note_output_failure(job: Job, exc: OutputError) -> None:
 def _make_room(job: Job) -> bool:
     """Free the run folder's assembly copy (the kit's own, rebuilt by the next run: it carries the
     assembly marker) so the result can be written on a full disk."""
-    from infra_lib.cdk.assembly_out import MARKER
+    from infra_lib.cdk.assembly_out import MARKER, foreign_files
 
     assembly = job.run_dir / "assembly"
-    if not assembly.is_dir() or not (assembly / MARKER).is_file():  # never a folder the kit did not write
+    # Never a folder the kit did not write, nor one holding anything it did not write.
+    if not assembly.is_dir() or not (assembly / MARKER).is_file() or foreign_files(assembly, limit=1):
         return False
     shutil.rmtree(assembly, ignore_errors=True)
     return not assembly.exists()

@@ -65,8 +65,16 @@ def kit_files(folder: Path) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     names = [name for name in (*KIT_FILES, *DEPLOY_FILES) if (folder / name).is_file()]
-    if (folder / ASSEMBLY / ASSEMBLY_MARKER).is_file():
-        names += sorted(p.relative_to(folder).as_posix() for p in (folder / ASSEMBLY).rglob("*") if p.is_file())
+    assembly = folder / ASSEMBLY
+    if (assembly / ASSEMBLY_MARKER).is_file():  # the kit's assembly: its files, less any added since
+        from infra_lib.cdk.assembly_out import MAX_ENTRIES, foreign_files
+
+        foreign = foreign_files(assembly, limit=MAX_ENTRIES)
+        for path in sorted(assembly.rglob("*")):
+            relative = path.relative_to(assembly).as_posix()
+            if path.is_file() and not path.is_symlink() and not any(
+                    relative == f or (f.endswith("/") and relative.startswith(f)) for f in foreign):
+                names.append(f"{ASSEMBLY}/{relative}")
     return names
 
 
