@@ -132,3 +132,12 @@ def test_a_staging_folder_a_killed_synthesis_left_in_the_cache_is_removed_later(
     entry, _, _ = cache.write_entry(root, "k" * 24, build)
     assert entry.is_dir() and not stale.exists()
     assert fresh.is_dir() and foreign.is_dir()  # a synthesis may still be writing; not the kit's: both kept
+
+
+def test_synth_lists_a_bad_key_and_what_aws_would_refuse_in_one_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(synth_module, "_synth_one", lambda *a: pytest.fail("synthesis started on bad input"))
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text('az_cont: 3\nengine_version: "15.3"\nnat_strategy: none\n')
+    assert main(["synth", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean 'az_count'?" in err and "15.3 is deprecated" in err and "public registry" in err
