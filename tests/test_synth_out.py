@@ -141,3 +141,15 @@ def test_synth_lists_a_bad_key_and_what_aws_would_refuse_in_one_run(tmp_path, ca
     assert main(["synth", str(scenario)]) == 2
     err = capsys.readouterr().err
     assert "Did you mean 'az_count'?" in err and "15.3 is deprecated" in err and "public registry" in err
+
+
+def test_synth_lists_the_scenarios_problems_and_the_out_folders_together(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(synth_module, "_synth_one", lambda *a: pytest.fail("synthesis started on bad input"))
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("az_cont: 3\n")
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "mine.txt").write_text("mine")
+    assert main(["synth", str(scenario), "--out", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert "2 problems" in err and "az_cont" in err and "not written by infrakit" in err

@@ -20,10 +20,23 @@ def add_parsers(sub) -> None:
 
 
 def cmd_synth(args) -> int:
+    from infra_lib.cdk.assembly_out import out_dir_problem
+    from infrakit.core.errors import InputError
     from infrakit.core.schema import load_scenario
 
-    # What AWS would refuse is checked with the keys themselves, so one run lists every problem.
-    scenario = load_scenario(args.scenario, rule_kinds=("input", "deployable"))
+    # What AWS would refuse is checked with the keys themselves, and --out beside them, so one
+    # run lists every problem.
+    problems: list[str] = []
+    source = None
+    try:
+        scenario = load_scenario(args.scenario, rule_kinds=("input", "deployable"))
+    except InputError as exc:
+        problems.extend(exc.problems)
+        source = exc.source
+    if args.out and (problem := out_dir_problem(Path(args.out))):
+        problems.append(problem)
+    if problems:
+        raise InputError(problems, source=source)
     from infra_lib.cdk.synth import synth  # after validation: jsii starts only for good input
 
     result = synth(scenario, out_dir=Path(args.out) if args.out else None)
