@@ -105,3 +105,15 @@ def test_an_engine_version_or_domain_preflight_could_not_check_is_a_warning(tmp_
     code, out, _ = run(capsys, "preflight", "--template", write_template(tmp_path, template), "--offline", "--json")
     unverified = {(f["rule_id"], f["severity"]) for f in json.loads(out)["findings"] if f["check"] == "unverified"}
     assert unverified == {("RDS-ENGINE-VERSION", "warning"), ("ACM-CERTIFICATE-DOMAIN", "warning")}
+
+
+def test_the_cdk_plugins_report_says_when_a_stack_was_not_fully_checked():
+    from infra_lib.preflight import plugin
+    from infra_lib.preflight.findings import Finding, PreflightReport
+
+    timeout = Finding("PREFLIGHT", "cfn-lint-timeout", "", "cfn-lint was stopped after 60 s", "Run longer.",
+                      "cfn-lint", "warning")
+    report = PreflightReport(findings=[timeout], data_source={"mode": "offline", "engine_catalog_snapshot": "x"})
+    described = plugin._describe(report, "us-east-1", "default")
+    assert "INCOMPLETE, not everything was checked (cfn-lint-timeout)" in described
+    assert "INCOMPLETE" not in plugin._describe(PreflightReport(findings=[], data_source={}), "us-east-1", "default")

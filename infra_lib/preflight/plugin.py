@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from infrakit.core.cfn import cut
 from infrakit.core.errors import InputError
 
 if "aws_cdk" not in sys.modules:  # jsii starts with the first aws_cdk import: give it the venv's Node
@@ -174,7 +175,7 @@ class PreflightPlugin:
                              template_dir=Path(stack.template_path).parent)
         except Exception as exc:  # noqa: BLE001 - fail the synthesis with the reason, never pass silently
             finding = Finding("PREFLIGHT", "plugin-failed", "", f"preflight could not check stack "
-                              f"{stack.construct_path} ({stack.template_path}): {type(exc).__name__}: {exc}",
+                              f"{stack.construct_path} ({stack.template_path}): {type(exc).__name__}: {cut(str(exc), 500)}",
                               "Fix the cause above, or run `infrakit preflight --assembly cdk.out` to see it.",
                               "infrakit", "error")
             return PreflightReport(findings=[finding], data_source={"mode": "live" if self._live else "offline",
@@ -186,8 +187,10 @@ def _describe(report: PreflightReport, region: str, region_from: str) -> str:
     where = (f"live AWS APIs in {region}" if source.get("mode") == "live" else
              f"offline catalogs (engine catalog snapshot {source.get('engine_catalog_snapshot')}) for {region}")
     counts = {s: sum(1 for f in report.findings if f.severity == s and not f.suppressed) for s in SEVERITIES}
+    incomplete = (f"; INCOMPLETE, not everything was checked ({', '.join(report.not_checked)}): see the PREFLIGHT "
+                  f"warnings" if not report.complete else "")
     return (f"{where} (region from {region_from}); environment {source.get('environment') or 'unknown'}; "
-            f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info")
+            f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info{incomplete}")
 
 
 def _violation(finding: Finding, stack: StackTemplate) -> dict[str, Any]:
