@@ -101,6 +101,12 @@ def cmd_preflight(args) -> int:
             stacks = collect(templates.assembly_stacks, args.assembly)
             stack = collect(templates.choose_stack, stacks, args.stack, args.assembly) if stacks else None
             template = collect(templates.load_template_file, stack.template_path, flag="--assembly") if stack else None
+    region = region_from = None
+    if template is not None:  # the region a template is checked in, from wherever it comes, checked with the rest
+        assembly_region = templates.region_from_assembly(args.template) if args.template else stack.region
+        region, region_from = _region(args.region, assembly_region)
+        if not args.region:
+            collect(kit.check_region, region, flag=region_from)
     if problems:
         raise InputError(problems)
     if scenario is not None:
@@ -109,16 +115,13 @@ def cmd_preflight(args) -> int:
         subject = f"scenario {args.scenario} (stack {report.stack})"
     else:
         if args.template:
-            assembly_region = templates.region_from_assembly(args.template)
             stack_name = Path(args.template).name.removesuffix(".json").removesuffix(".template")
             template_dir, template_path = Path(args.template).parent, Path(args.template)
             subject = f"template {args.template}"
         else:
-            assembly_region, stack_name = stack.region, stack.name
+            stack_name = stack.name
             template_dir, template_path = Path(args.assembly), stack.template_path
             subject = f"stack {stack.name} in {args.assembly}"
-        region, region_from = _region(args.region, assembly_region)
-        kit.check_region(region)
         report = kit.preflight_template(template, region=region, live=live, suppress=args.suppress,
                                         environment=args.environment, stack_name=stack_name, cfn_lint=args.cfn_lint,
                                         template_dir=template_dir, template_bytes=template_path.stat().st_size,

@@ -37,3 +37,12 @@ def test_a_huge_suppress_flag_is_quoted_cut(tmp_path, capsys):
     assert main(["preflight", "--template", str(path), "--suppress", "R" * 200_000]) == 2
     err = capsys.readouterr().err
     assert "expected RULE[/check][:LogicalId]=REASON" in err and len(err) < 1_000
+
+
+def test_a_bad_region_from_the_environment_is_named_as_such_and_reported_with_the_rest(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "mars-1")
+    path = tmp_path / "t.json"
+    path.write_text('{"Resources": {"A": {"Type": "AWS::SNS::Topic"}}}')
+    assert main(["preflight", "--template", str(path), "--no-cfn-lint", "--suppress", "X=short"]) == 2
+    err = capsys.readouterr().err
+    assert "2 problems" in err and "AWS_REGION: 'mars-1' is not an AWS region" in err and "--region:" not in err
