@@ -87,12 +87,13 @@ def _run_chunks(grid: Grid, *, chunk_rows: int, top_k: int, parquet: ParquetTarg
 
     with cluster.connect(scheduler=scheduler, jobs=jobs or 1) as connection:
         info |= {"where": connection.address, "workers": len(connection.workers)}
-        for warning in cluster.merge_warnings(cluster.check_workers(connection.client, cluster.SWEEP)):
+        client = connection.client
+        for warning in cluster.merge_warnings(cluster.check_workers(client, cluster.SWEEP)):
             import sys
 
             print(f"infrakit sweep: warning: {warning}", file=sys.stderr)
-        expected = cluster.expected_facts(cluster.SWEEP)
-        client = connection.client
+        # Workers that join an existing cluster mid-sweep are checked per task, code digest included.
+        expected = cluster.expected_facts(cluster.SWEEP, code=not cluster.is_local(client))
         grid_future = client.scatter(grid, broadcast=True)
         futures = {client.submit(chunk_task, grid_future, start, stop, index, top_k, parquet, expected,
                                  key=f"infrakit-sweep-chunk-{index}-{start}", pure=False): index

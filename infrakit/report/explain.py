@@ -18,7 +18,7 @@ from infrakit.core.catalogs import engine_catalog
 from infrakit.core.text import hours_per_year, money, signed_money
 from infrakit.report.trade_offs import VARIED_KEYS, TradeOffs, describe
 
-# What decided, in the order the rule applies it (cost_model.sweep._recommend).
+# What decided, in the order the rule applies it (cost_model.sweep.candidate_order).
 CRITERIA = ("monthly", "egress_risk", "horizon", "standard_support", "order")
 
 
