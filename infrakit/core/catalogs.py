@@ -22,6 +22,7 @@ import yaml
 
 from infrakit.core.errors import CatalogError
 from infrakit.core.paths import ENGINE_CATALOG_NAME, catalog_dir
+from infrakit.core.text import shown
 
 ENGINE_SNAPSHOT_FOLDER = "engines"
 
@@ -194,13 +195,15 @@ def _overlaid(path: str, _mtime: int) -> EngineCatalog:
         for major, dates in (snapshot.get("majors") or {}).items():
             if major in majors:
                 majors[major] = _major_from_api(majors[major], dates)
-    except (OSError, KeyError, TypeError, ValueError) as exc:
-        raise CatalogError(f"engine snapshot {path} is malformed ({exc!r}); run `infrakit engines refresh` again "
-                           f"or delete that file to use the shipped catalog") from exc
-    provenance = (f"{ENGINE_CATALOG_NAME} overlaid with {path} ({snapshot['source']}; lifecycle dates: "
-                  f"{snapshot.get('majors_source', 'catalog')})")
+        # Inside the try too: a snapshot with a bad date or no source is as malformed as any other.
+        provenance = (f"{ENGINE_CATALOG_NAME} overlaid with {path} ({snapshot['source']}; lifecycle dates: "
+                      f"{snapshot.get('majors_source', 'catalog')})")
+        snapshot_date = _date(snapshot["refreshed_at"][:10])
+    except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CatalogError(f"engine snapshot {path} is malformed ({shown(exc, limit=200)}); run `infrakit engines "
+                           f"refresh` again or delete that file to use the shipped catalog") from exc
     return replace(shipped, minors=dict(sorted(minors.items(), key=lambda kv: version_key(kv[0]))),
-                   majors=majors, snapshot_date=_date(snapshot["refreshed_at"][:10]), provenance=provenance)
+                   majors=majors, snapshot_date=snapshot_date, provenance=provenance)
 
 
 def _major_from_api(major: MajorVersion, dates: dict) -> MajorVersion:
