@@ -29,3 +29,40 @@ def test_a_folder_given_as_a_scenario_says_it_is_a_folder(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "is a folder, not a file; give the path of a YAML file" in err
     assert "IsADirectoryError" not in err and "Errno" not in err
+
+
+def test_a_named_pipe_nobody_writes_to_is_refused_in_bounded_time(tmp_path, capsys, monkeypatch):
+    import os
+    import time
+
+    from infrakit.core import yamlio
+
+    monkeypatch.setattr(yamlio, "PIPE_WAIT_S", 0.5)
+    fifo = tmp_path / "s.yaml"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    assert main(["synth", str(fifo)]) == 2  # hung for ever: open() waited for a writer
+    assert time.monotonic() - started < 5
+    assert "is a named pipe and nothing arrived on it within 0.5 s" in capsys.readouterr().err
+
+
+def test_a_named_pipe_with_a_writer_is_read_whole(tmp_path):
+    import os
+    import threading
+
+    from infrakit.core.yamlio import read_yaml_mapping
+
+    fifo = tmp_path / "s.yaml"
+    os.mkfifo(fifo)
+    text = "name: piped\n" + "".join(f"# comment line {i} to pass one pipe buffer\n" for i in range(3000))
+
+    def write():
+        with open(fifo, "w") as handle:
+            handle.write(text)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert read_yaml_mapping(fifo) == {"name": "piped"}
+    finally:
+        writer.join(timeout=10)

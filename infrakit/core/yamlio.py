@@ -15,6 +15,7 @@ exhaust its memory.
 from __future__ import annotations
 
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,6 +230,39 @@ for _name in _SHORT_FORMS:
     _TemplateLoader.add_constructor(f"!{_name}", _short_form(_name))
 
 
+PIPE_WAIT_S = 10.0  # a named pipe or process substitution <(...) must start sending within this long
+
+
+def _read_pipe(path: Path, max_bytes: int) -> bytes:
+    """A named pipe's bytes, bounded in time as well as size: opening one blocks until a writer
+    comes (a FIFO nobody writes to would hang the command), so it is opened without blocking
+    and read while data keeps arriving, waiting at most ``PIPE_WAIT_S`` for each part."""
+    import os
+    import select
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        chunks, size, started = [], 0, False
+        while size <= max_bytes:
+            ready, _, _ = select.select([fd], [], [], PIPE_WAIT_S)
+            if not ready:
+                raise InputError([f"cannot read {path}: it is a named pipe and nothing arrived on it within "
+                                  f"{PIPE_WAIT_S:g} s; write the input to a file and give that path."])
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                if started:
+                    break  # the writer closed: the end
+                # no writer yet (a FIFO reads as ended until one opens it): wait for one, bounded
+                raise InputError([f"cannot read {path}: it is a named pipe with nothing writing to it; write the "
+                                  f"input to a file and give that path."])
+            started = True
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_text_input(path: str | Path, *, what: str = "file", max_bytes: int | None = None) -> str:
     """The text of a user's input file, or ``InputError`` naming the path and what to do. Reads at
     most ``max_bytes`` + 1 bytes, so a device or pipe without end (/dev/zero) is refused, not read."""
@@ -240,10 +274,14 @@ def read_text_input(path: str | Path, *, what: str = "file", max_bytes: int | No
     try:
         if path.is_dir():
             raise IsADirectoryError(21, "is a directory")
-        if path.stat().st_size > max_bytes:
+        info = path.stat()
+        if info.st_size > max_bytes:
             raise too_large
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+        if stat.S_ISFIFO(info.st_mode):
+            data = _read_pipe(path, max_bytes)
+        else:
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
         if len(data) > max_bytes:
             raise too_large
         return data.decode("utf-8")
