@@ -70,9 +70,12 @@ class LintRun:
     """One cfn-lint run in its own process: ``start`` returns at once, ``result`` waits (bounded)."""
 
     def __init__(self, template: Mapping[str, Any], region: str, *, timeout_s: float = TIMEOUT_S,
+                 stated_timeout_s: float | None = None,
                  memory_bytes: int = MEMORY_LIMIT_BYTES, max_bytes: int = MAX_TEMPLATE_BYTES,
                  template_bytes: int | None = None):
         self.region, self.timeout_s = region, timeout_s
+        # what messages quote: the --cfn-lint-timeout of the whole run, of which timeout_s may be what is left
+        self.stated_timeout_s = timeout_s if stated_timeout_s is None else stated_timeout_s
         self.skipped: Finding | None = None
         self.process: subprocess.Popen | None = None
         self._records: list[dict[str, Any]] = []
@@ -141,8 +144,8 @@ class LintRun:
                 self.process.wait(timeout=max(first, 0))
             except subprocess.TimeoutExpired:
                 if progress is not None:
-                    progress(f"cfn-lint is still running after {PROGRESS_AFTER_S:.0f} s; it is stopped at "
-                             f"{self.timeout_s:g} s (--cfn-lint-timeout), the kit's rules have run.")
+                    progress(f"cfn-lint is still running after {PROGRESS_AFTER_S:g} s; it is stopped at "
+                             f"{self.stated_timeout_s:g} s (--cfn-lint-timeout), the kit's rules have run.")
                 try:
                     self.process.wait(timeout=max(self.timeout_s - (time.monotonic() - self._started), 0))
                 except subprocess.TimeoutExpired:
@@ -155,7 +158,7 @@ class LintRun:
         findings = [_finding(r, self.region) for r in self._records if not r.get("done")]
         if timed_out:
             return findings + [_status(
-                "cfn-lint-timeout", f"cfn-lint was stopped after {self.timeout_s:g} s"
+                "cfn-lint-timeout", f"cfn-lint was stopped after {self.stated_timeout_s:g} s"
                 f"{f' with {len(findings)} finding(s) so far (shown)' if findings else ''}; its verdict is "
                 f"incomplete. The kit's own rules ran.",
                 "Run with a longer --cfn-lint-timeout, or run cfn-lint on the template by hand.")]

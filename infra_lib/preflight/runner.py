@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -17,7 +18,7 @@ from infra_lib.preflight.packs import DEFAULT_PACK, severity
 from infra_lib.preflight.rules import ALL_RULES
 from infra_lib.preflight.suppressions import Suppression
 from infrakit.core.cfn import UNKNOWN, TemplateIndex, cut, read_template_file
-from infrakit.core.schema.limits import MAX_NESTED_STACK_DEPTH
+from infrakit.core.schema.limits import MAX_NESTED_STACK_DEPTH, MAX_NESTED_STACKS
 
 ENVIRONMENT_TAGS = ("environment", "env", "stage")
 PROD_WORDS = {"prod", "production", "prd"}
@@ -45,6 +46,18 @@ def _normalise(value: str) -> str:
     return "prod" if value in PROD_WORDS else value
 
 
+@dataclass
+class _Budget:
+    """What one run's levels spend together: cfn-lint's time (``--cfn-lint-timeout`` bounds the
+    whole run, not each nested template), how many nested stacks were checked, and each nested
+    template file read and linted once however many stacks use it."""
+
+    lint_deadline: float
+    nested_checked: int = 0
+    templates: dict[Path, tuple[dict[str, Any], int]] = field(default_factory=dict)
+    lint: dict[Path, list[Finding]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class _Run:
     """What every level of a (nested) template check shares."""
@@ -60,6 +73,7 @@ class _Run:
     template_dir: Path | None
     stack_name: str | None
     progress: Callable[[str], None] | None
+    budget: _Budget
 
 
 def _rule_findings(context: Context, pack: Mapping[str, str]) -> list[Finding]:
@@ -83,12 +97,23 @@ def _rule_findings(context: Context, pack: Mapping[str, str]) -> list[Finding]:
     return findings
 
 
-def _lint_findings(template, run: _Run, template_bytes: int | None) -> tuple[cfn_lint_stage.LintRun | None,
-                                                                               list[Finding]]:
+def _lint_findings(template, run: _Run, template_bytes: int | None,
+                   path: Path | None) -> tuple[cfn_lint_stage.LintRun | None, list[Finding]]:
     if not run.cfn_lint:
         return None, []
+    if path is not None and path in run.budget.lint:
+        return None, list(run.budget.lint[path])  # the same nested template file: linted once
+    remaining = run.budget.lint_deadline - time.monotonic()
+    if remaining <= 0:
+        return None, [Finding("PREFLIGHT", "cfn-lint-timeout", "", "cfn-lint was not run on this nested template: "
+                              "its time for the whole run (--cfn-lint-timeout) was used up by the templates before "
+                              "it. The kit's own rules ran.",
+                              "Run with a longer --cfn-lint-timeout, or preflight this template on its own.",
+                              "cfn-lint")]
     try:
-        return cfn_lint_stage.start(template, run.region, template_bytes=template_bytes, **run.lint_bounds), []
+        bounds = {**run.lint_bounds, "timeout_s": remaining,
+                  "stated_timeout_s": run.lint_bounds.get("timeout_s", cfn_lint_stage.TIMEOUT_S)}
+        return cfn_lint_stage.start(template, run.region, template_bytes=template_bytes, **bounds), []
     except Exception as exc:  # noqa: BLE001 - cfn-lint is a second opinion; its crash must not hide ours
         return None, [Finding("PREFLIGHT", "cfn-lint-failed", "", f"cfn-lint could not start: "
                               f"{type(exc).__name__}: {cut(str(exc), 300)}", "Run cfn-lint on the template by hand.",
@@ -103,11 +128,15 @@ def _check(template, run: _Run, *, prefix: str = "", parameter_values: Mapping[s
                               parameter_values=parameter_values)
     context = Context(index=index, region=run.region, facts=run.facts, today=run.today,
                       environment=run.environment, costs=run.costs, template_bytes=template_bytes)
-    lint_run, findings = _lint_findings(template, run, template_bytes)
+    path = chain[-1] if chain else None
+    lint_run, findings = _lint_findings(template, run, template_bytes, path)
     try:
         findings.extend(_rule_findings(context, run.pack))
         if lint_run is not None:
-            findings.extend(lint_run.result(run.progress))
+            linted = lint_run.result(run.progress)
+            if path is not None:
+                run.budget.lint[path] = linted
+            findings.extend(linted)
     finally:
         if lint_run is not None:
             lint_run.stop()
@@ -116,7 +145,17 @@ def _check(template, run: _Run, *, prefix: str = "", parameter_values: Mapping[s
                                 else run.pack.get(f.rule_id, f.severity)) if f.check.startswith("cfn-lint") else f
                 for f in findings]
     nested_findings: list[Finding] = []
-    for name, props in index.of_type("AWS::CloudFormation::Stack"):
+    nested_stacks = list(index.of_type("AWS::CloudFormation::Stack"))
+    for position, (name, props) in enumerate(nested_stacks):
+        if run.budget.nested_checked >= MAX_NESTED_STACKS:
+            rest = [n for n, _ in nested_stacks[position:]]
+            findings.append(Finding("PREFLIGHT", "nested-stack-not-checked", "", f"{len(rest):,} nested stack(s) "
+                                    f"were not checked ({cut(', '.join(rest), 300)}): this run had already checked "
+                                    f"{MAX_NESTED_STACKS:,} nested stacks, CloudFormation's default quota of stacks "
+                                    f"per account and region.",
+                                    "Preflight the nested templates on their own (--template).", "template",
+                                    severity(run.pack, "PREFLIGHT", "nested-stack-not-checked")))
+            break
         path, why = _nested_template_path(index, name, props, run.template_dir, chain)
         if path is None:
             findings.append(Finding("PREFLIGHT", "nested-stack-not-checked", name,
@@ -126,7 +165,10 @@ def _check(template, run: _Run, *, prefix: str = "", parameter_values: Mapping[s
                                     "templates, or the nested template itself with --template.", "template",
                                     severity(run.pack, "PREFLIGHT", "nested-stack-not-checked")))
             continue
-        nested, size = _read_nested(path, name)
+        if path not in run.budget.templates:
+            run.budget.templates[path] = _read_nested(path, name)
+        nested, size = run.budget.templates[path]
+        run.budget.nested_checked += 1
         nested_findings.extend(_check(nested, run, prefix=f"{prefix}{name}/", template_bytes=size,
                                       parameter_values=_passed_parameters(props), chain=(*chain, path)))
     if prefix:  # this level's findings; nested levels prefixed themselves
@@ -199,9 +241,11 @@ def preflight(template: Mapping[str, Any], *, region: str, live: bool = False, s
     index = TemplateIndex(template, region=region, stack_name=stack_name)
     resolved_environment = _normalise(environment) if environment else infer_environment(index, stack_name)
     bounds = {} if cfn_lint_timeout_s is None else {"timeout_s": cfn_lint_timeout_s}
+    budget = _Budget(lint_deadline=time.monotonic() + bounds.get("timeout_s", cfn_lint_stage.TIMEOUT_S))
     run = _Run(region=region, facts=facts, today=today, environment=resolved_environment, costs=costs,
                cfn_lint=cfn_lint, lint_bounds=bounds, pack=pack,
-               template_dir=Path(template_dir) if template_dir else None, stack_name=stack_name, progress=progress)
+               template_dir=Path(template_dir) if template_dir else None, stack_name=stack_name, progress=progress,
+               budget=budget)
     findings = [_bounded(f) for f in _check(template, run, template_bytes=template_bytes, index=index)]
     declared, problems = suppression_mod.from_template(template)
     findings.extend(Finding("PREFLIGHT", "bad-suppression", "", problem,

@@ -67,6 +67,10 @@ MAX_TEMPLATE_NODES = 5_000_000
 MAX_TEMPLATE_DEPTH = 100
 # Nested stacks followed from a cloud assembly, parent included.
 MAX_NESTED_STACK_DEPTH = 5
+# Nested stacks checked in one preflight run, all levels together: CloudFormation's default quota
+# of stacks per account and region. Fan-out (500 nested stacks each nesting 500 more) stops here
+# instead of growing as 500 ** depth.
+MAX_NESTED_STACKS = 2_000
 
 # CloudFormation quotas (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
 CFN_TEMPLATE_S3_MAX_BYTES = 1_048_576  # "Template body size in an Amazon S3 object: 1 MB"
