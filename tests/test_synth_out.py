@@ -153,3 +153,13 @@ def test_synth_lists_the_scenarios_problems_and_the_out_folders_together(tmp_pat
     assert main(["synth", str(scenario), "--out", str(taken)]) == 2
     err = capsys.readouterr().err
     assert "2 problems" in err and "az_cont" in err and "not written by infrakit" in err
+
+
+def test_an_out_folder_below_a_file_is_bad_input_before_synthesis(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(synth_module, "_synth_one", lambda *a: pytest.fail("synthesis started on bad input"))
+    (tmp_path / "notes.txt").write_text("mine")
+    scenario = tmp_path / "dev.yaml"
+    scenario.write_text("environment_suffix: outtest\n")
+    assert main(["synth", str(scenario), "--out", str(tmp_path / "notes.txt" / "cdk.out")]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt is a file, not a folder" in err and (tmp_path / "notes.txt").read_text() == "mine"

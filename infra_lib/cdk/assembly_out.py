@@ -83,6 +83,9 @@ def out_dir_problem(target: Path) -> str | None:
     target = Path(target)
     if not target.exists():
         parent = next((p for p in target.parents if p.exists()), Path("."))
+        if not parent.is_dir():
+            return (f"--out: {target} cannot be created: {parent} is a file, not a folder; name a folder whose "
+                    f"parents are folders (such as cdk.out).")
         if not os.access(parent, os.W_OK):
             return f"--out: {target} cannot be created: {parent} is not writable; choose a folder you can write to."
         return None
