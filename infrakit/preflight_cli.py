@@ -60,8 +60,8 @@ def cmd_preflight(args) -> int:
         """Run one input check; keep its problems and go on, so every problem is reported at once."""
         try:
             return check(*a, **kw)
-        except InputError as exc:
-            problems.extend(exc.problems)
+        except InputError as exc:  # a scenario's problems name its file, as synth's header does
+            problems.extend(f"{exc.source}: {p}" if exc.source else p for p in exc.problems)
             return None
 
     given = [name for name, value in (("SCENARIO.yaml", args.scenario), ("--template", args.template),

@@ -46,3 +46,11 @@ def test_a_bad_region_from_the_environment_is_named_as_such_and_reported_with_th
     assert main(["preflight", "--template", str(path), "--no-cfn-lint", "--suppress", "X=short"]) == 2
     err = capsys.readouterr().err
     assert "2 problems" in err and "AWS_REGION: 'mars-1' is not an AWS region" in err and "--region:" not in err
+
+
+def test_a_scenarios_problems_name_its_file(tmp_path, capsys):
+    scenario = tmp_path / "dev.yaml"
+    scenario.write_text("az_cont: 3\n")
+    assert main(["preflight", str(scenario), "--suppress", "X=short"]) == 2
+    err = capsys.readouterr().err
+    assert f"{scenario}: az_cont: not a scenario key" in err and "--suppress 'X=short'" in err
