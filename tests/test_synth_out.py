@@ -163,3 +163,15 @@ def test_an_out_folder_below_a_file_is_bad_input_before_synthesis(tmp_path, caps
     assert main(["synth", str(scenario), "--out", str(tmp_path / "notes.txt" / "cdk.out")]) == 2
     err = capsys.readouterr().err
     assert "notes.txt is a file, not a folder" in err and (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_synth_cache_that_cannot_be_written_is_named_not_a_traceback(tmp_path, capsys, monkeypatch):
+    (tmp_path / "afile").write_text("mine")
+    monkeypatch.setenv("INFRAKIT_CACHE_DIR", str(tmp_path / "afile"))
+    monkeypatch.setattr(synth_module, "_synth_into", lambda *a: pytest.fail("synthesis started without a cache"))
+    scenario = tmp_path / "dev.yaml"
+    scenario.write_text("environment_suffix: cachetest\n")
+    assert main(["synth", str(scenario)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the synth cache" in err and "INFRAKIT_CACHE_DIR" in err and "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "mine"

@@ -29,6 +29,7 @@ from typing import Any
 
 import infrakit
 from infrakit.core.catalogs import availability_zones
+from infrakit.core.files import OutputError
 from infrakit.core.paths import CDK_JSON, cache_dir
 from infrakit.core.schema import INFRA_KEYS
 
@@ -108,9 +109,14 @@ def _remove_stale_staging(cache_root: Path) -> None:
 def write_entry(cache_root: Path, key: str, build: Callable[[Path], tuple[str, dict]]) -> tuple[Path, str, dict]:
     """Build into a staging folder, then rename it into place as ``cache_root/key``."""
     entry = cache_root / key
-    cache_root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(cache_root)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=cache_root))
+    try:
+        cache_root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staging(cache_root)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=cache_root))
+    except OSError as exc:
+        raise OutputError(f"cannot write the synth cache {cache_root}: {exc.strerror or exc}; set "
+                          f"INFRAKIT_CACHE_DIR to a folder you can write to (default: .infrakit-cache in the "
+                          f"checkout)") from None
     try:
         name, template = build(staging)
         try:
