@@ -117,3 +117,51 @@ def test_the_cdk_plugins_report_says_when_a_stack_was_not_fully_checked():
     described = plugin._describe(report, "us-east-1", "default")
     assert "INCOMPLETE, not everything was checked (cfn-lint-timeout)" in described
     assert "INCOMPLETE" not in plugin._describe(PreflightReport(findings=[], data_source={}), "us-east-1", "default")
+
+
+def test_a_live_endpoint_that_never_answers_is_bounded_and_said(tmp_path, capsys, monkeypatch):
+    import socket
+    import threading
+    import time
+
+    from infra_lib.preflight import facts
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    server.settimeout(0.2)
+    accepted, stop = [], threading.Event()
+
+    def accept_and_say_nothing():
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    thread.start()
+    monkeypatch.setattr(facts, "LIVE_READ_TIMEOUT_S", 1)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.getsockname()[1]}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    template = {"Resources": {
+        "Db": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine": "aurora-postgresql", "EngineVersion": "16.8",
+                                                             "StorageEncrypted": True}},
+        "Cert": {"Type": "AWS::CertificateManager::Certificate",
+                 "Properties": {"DomainName": "api.acme.io", "ValidationMethod": "DNS"}},
+        "Eip": {"Type": "AWS::EC2::EIP"}}}
+    try:
+        started = time.monotonic()
+        code, out, _ = run(capsys, "preflight", "--template", write_template(tmp_path, template), "--live",
+                           "--no-cfn-lint", "--json")
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in accepted:
+            connection.close()
+        server.close()
+    assert elapsed < 20, elapsed  # botocore's defaults: minutes
+    messages = " ".join(f["message"] for f in json.loads(out)["findings"])
+    assert "not tried: an earlier call timed out (ReadTimeoutError" in messages

@@ -17,6 +17,12 @@ from infrakit.core.catalogs import engine_catalog, version_key
 # EC2-VPC Elastic IPs per region: quota code and default (AWS VPC user guide, "Amazon VPC quotas").
 EIP_QUOTA_CODE = "L-0263D0A3"
 EIP_DEFAULT_QUOTA = 5
+# Live calls are bounded: botocore's defaults (60 s to connect, 60 s per read, several retries)
+# let an endpoint that accepts connections and never answers hold preflight for many minutes.
+# Once one call times out, the other calls to that endpoint are not tried (they would wait the same).
+LIVE_CONNECT_TIMEOUT_S = 5
+LIVE_READ_TIMEOUT_S = 10
+LIVE_MAX_ATTEMPTS = 2
 CATALOG_FILE = "infrakit/data/aurora_postgresql.yaml"
 
 
@@ -114,11 +120,30 @@ class LiveFacts:
         self.now = now or dt.datetime.now(dt.timezone.utc)
         self._clients: dict[str, Any] = {}
         self._engine_versions: dict[str, Answer] = {}
+        self._unreachable: str | None = None  # why the endpoint stopped answering, once a call timed out
 
     def client(self, service: str):
+        if self._unreachable is not None:
+            raise _Unreachable(f"not tried: an earlier call timed out ({self._unreachable})")
         if service not in self._clients:
-            self._clients[service] = self.session.client(service, region_name=self.region)
+            import boto3
+            from botocore.config import Config
+
+            config = Config(connect_timeout=LIVE_CONNECT_TIMEOUT_S, read_timeout=LIVE_READ_TIMEOUT_S,
+                            retries={"max_attempts": LIVE_MAX_ATTEMPTS, "mode": "standard"})
+            # a caller's own session-like object (tests, wrappers) keeps its client() as it is
+            extra = {"config": config} if isinstance(self.session, boto3.session.Session) else {}
+            self._clients[service] = self.session.client(service, region_name=self.region, **extra)
         return self._clients[service]
+
+    def _failed(self, exc: Exception) -> str:
+        """Why a live call failed; a timeout also marks the endpoint as not answering."""
+        from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+
+        text = _describe_error(exc)
+        if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)) and self._unreachable is None:
+            self._unreachable = text
+        return text
 
     def _source(self, call: str) -> str:
         return f"live {call} in {self.region} at {self.now.strftime('%Y-%m-%dT%H:%M:%SZ')}"
@@ -149,7 +174,7 @@ class LiveFacts:
                         versions[item["EngineVersion"]] = item.get("Status", "available")
                 self._engine_versions[engine] = Answer(versions, self._source(call))
             except Exception as exc:  # noqa: BLE001 - reported as "not verified", never swallowed silently
-                self._engine_versions[engine] = Answer(None, self._source(call), _describe_error(exc))
+                self._engine_versions[engine] = Answer(None, self._source(call), self._failed(exc))
         return self._engine_versions[engine]
 
     def engine_version(self, engine: str, version: str) -> VersionVerdict:
@@ -182,7 +207,7 @@ class LiveFacts:
         except Exception as exc:  # noqa: BLE001 - fall back to the catalog, and say the live call failed
             fallback = OfflineFacts(self.region).orderable(engine, version, instance_class)
             return Answer(fallback.value, f"{fallback.source} (fallback: {self._source(call)} failed)",
-                          f"live call failed ({_describe_error(exc)}); {fallback.detail or 'catalog verdict'}")
+                          f"live call failed ({self._failed(exc)}); {fallback.detail or 'catalog verdict'}")
 
     def hosted_zones_covering(self, domain: str) -> Answer:
         """Every hosted zone whose name is the domain or one of its parent domains."""
@@ -206,7 +231,7 @@ class LiveFacts:
                     kwargs = {"DNSName": page["NextDNSName"], "HostedZoneId": page["NextHostedZoneId"]}
             return Answer(zones, self._source(call))
         except Exception as exc:  # noqa: BLE001
-            return Answer(None, self._source(call), _describe_error(exc))
+            return Answer(None, self._source(call), self._failed(exc))
 
     def elastic_ips(self) -> tuple[Answer, Answer]:
         try:
@@ -214,7 +239,7 @@ class LiveFacts:
             allocated = Answer(sum(1 for a in addresses if a.get("Domain", "vpc") == "vpc"),
                                self._source("ec2:DescribeAddresses"))
         except Exception as exc:  # noqa: BLE001
-            allocated = Answer(None, self._source("ec2:DescribeAddresses"), _describe_error(exc))
+            allocated = Answer(None, self._source("ec2:DescribeAddresses"), self._failed(exc))
         quota = self._eip_quota()
         return allocated, quota
 
@@ -225,8 +250,9 @@ class LiveFacts:
             value = quotas.get_service_quota(ServiceCode="ec2", QuotaCode=EIP_QUOTA_CODE)["Quota"]["Value"]
             return Answer(int(value), self._source(f"service-quotas:GetServiceQuota {EIP_QUOTA_CODE}"))
         except Exception as applied_error:  # noqa: BLE001 - no applied value: fall back to AWS's default
+            self._failed(applied_error)
             try:
-                if quotas is None:
+                if quotas is None or self._unreachable is not None:
                     raise applied_error
                 value = quotas.get_aws_default_service_quota(ServiceCode="ec2",
                                                              QuotaCode=EIP_QUOTA_CODE)["Quota"]["Value"]
@@ -234,7 +260,7 @@ class LiveFacts:
                                                        f"{EIP_QUOTA_CODE}"))
             except Exception as exc:  # noqa: BLE001
                 return Answer(EIP_DEFAULT_QUOTA, self._source("service-quotas"),
-                              f"quota not readable ({_describe_error(exc)}); assumed AWS's default "
+                              f"quota not readable ({self._failed(exc)}); assumed AWS's default "
                               f"{EIP_DEFAULT_QUOTA}", assumed=True)
 
 
@@ -255,7 +281,13 @@ def _live_suggestions(version: str, versions: dict[str, str]) -> list[str]:
     return picks
 
 
+class _Unreachable(Exception):
+    """A live call not made: the endpoint already failed to answer in time."""
+
+
 def _describe_error(exc: Exception) -> str:
+    if isinstance(exc, _Unreachable):
+        return str(exc)
     response = getattr(exc, "response", None)
     if isinstance(response, dict) and "Error" in response:
         error = response["Error"]
