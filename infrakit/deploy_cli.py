@@ -3,7 +3,8 @@
 Exit codes: 0 ok (deployed, no changes, destroyed, nothing to destroy, no diff), 1 failed or
 refused (and `diff` when there are changes; and when the result could not be written), 2 bad
 input, 130 interrupted (Ctrl-C or SIGTERM: both stop the CDK CLI, print the stack's state and
-the clean-up, and record `interrupted` in deploy.json with `interrupted_by` naming the signal).
+the clean-up, and record `interrupted` in deploy.json with `interrupted_by` naming the signal;
+`emulator start` runs until one of them stops it, so it ends with 130 too).
 """
 
 from __future__ import annotations
@@ -195,8 +196,8 @@ def cmd_emulator_start(args) -> int:
     try:
         while True:
             time.sleep(3600)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (raised as an interrupt by infrakit.cli.main)
         print("infrakit emulator: stopped; its resources are gone.", file=sys.stderr)
+        return EXIT_INTERRUPTED  # it runs until a signal ends it: exit 130, like every interrupted command
     finally:
         emulator.stop()
-    return EXIT_OK
