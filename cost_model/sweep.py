@@ -27,6 +27,7 @@ from cost_model.quantities import bill_from_scenarios
 from cost_model.scenarios import frame_from_grid
 from infrakit.core.files import plain
 from infrakit.core.schema import RULES, Grid
+from infrakit.core.text import money
 
 
 @dataclass(frozen=True)
@@ -299,8 +300,14 @@ def sweep(grid: Grid, *, catalog: PriceCatalog | None = None) -> SweepResult:
     return sweep_frame(frame_from_grid(grid), catalog=catalog, varied_keys=tuple(grid.axes))
 
 
+# The keys that describe a configuration, in that order (a sweep that varies nothing is described
+# by them); tables too narrow for all of them show the first three (TABLE_KEYS).
+CONFIG_KEYS = ("nat_strategy", "az_count", "engine_version", "storage_type", "reader_count")
+TABLE_KEYS = CONFIG_KEYS[:3]
+
+
 def describe_config(row, keys) -> str:
-    keys = keys or ("nat_strategy", "az_count", "engine_version", "storage_type", "reader_count")
+    keys = keys or CONFIG_KEYS
     return ", ".join(f"{k}={row[k]}" for k in keys)
 
 
@@ -379,15 +386,15 @@ def recommendation_reason(facts: RecommendationFacts, varied_keys) -> str:
         parts = [f"No configuration of {facts.configurations} is valid and meets the constraints:"]
         parts.append(f"{facts.invalid} invalid")
         if facts.over_budget:
-            parts.append(f"{facts.over_budget} over budget (cheapest valid: ${facts.cheapest_valid_monthly:,.2f}/month)")
+            parts.append(f"{facts.over_budget} over budget (cheapest valid: {money(facts.cheapest_valid_monthly)}/month)")
         if facts.egress_lost:
             parts.append(f"{facts.egress_lost} lose egress in every AZ when one AZ fails")
         if facts.first_invalid_reasons is not None:
             parts.append(f"e.g. {'; '.join(facts.first_invalid_reasons)}")
         return parts[0] + " " + "; ".join(parts[1:]) + "."
     best = facts.best
-    text = [f"Recommended: {describe_config(best, varied_keys)} at ${best['monthly_usd']:,.2f}/month "
-            f"(${best['horizon_usd']:,.2f} over {int(best['horizon_months'])} months), the cheapest of "
+    text = [f"Recommended: {describe_config(best, varied_keys)} at {money(best['monthly_usd'])}/month "
+            f"({money(best['horizon_usd'])} over {int(best['horizon_months'])} months), the cheapest of "
             f"{facts.candidates} configurations that are valid and meet the constraints."]
     text.append(f"Expected egress loss: {best['egress_outage_hours_per_year']:.2f} h/year under the stated "
                 f"AZ-outage assumptions.")
@@ -399,9 +406,9 @@ def recommendation_reason(facts: RecommendationFacts, varied_keys) -> str:
         if not r["egress_ok"]:
             why.append("egress would not survive an AZ loss")
         text.append(f"Cheaper but rejected: {describe_config(r, varied_keys)} at "
-                    f"${r['monthly_usd']:,.2f}/month ({', '.join(why)}).")
+                    f"{money(r['monthly_usd'])}/month ({', '.join(why)}).")
     if facts.cheaper_invalid is not None:
         r = facts.cheaper_invalid
         text.append(f"Cheaper but invalid: {describe_config(r, varied_keys)} at "
-                    f"${r['monthly_usd']:,.2f}/month ({'; '.join(r['reasons'])}).")
+                    f"{money(r['monthly_usd'])}/month ({'; '.join(r['reasons'])}).")
     return " ".join(text)

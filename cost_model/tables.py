@@ -151,7 +151,9 @@ def _narrow_sweep(frame: pd.DataFrame, keys: list[str], width: int) -> list[str]
 def sweep_table(result, *, limit: int = 20, width: int | str | None = AUTO) -> str:
     """The cheapest configurations first (invalid ones after), then the recommendation."""
     table = result.table
-    keys = list(result.varied_keys) or ["nat_strategy", "az_count", "engine_version"]
+    from cost_model.sweep import TABLE_KEYS
+
+    keys = list(result.varied_keys) or list(TABLE_KEYS)
     order = table.assign(_invalid=~table["valid"]).sort_values(["_invalid", "monthly_usd", "egress_outage_hours_per_year"])
     shown = order.head(limit)
     frame = _sweep_frame(shown, keys)

@@ -285,9 +285,10 @@ def summary_text(summary: SweepSummary, info: dict[str, Any], *, limit: int = 10
     """The aggregates for people: counts, reasons, the frontier and the best configurations."""
     import pandas as pd
 
+    from cost_model.sweep import TABLE_KEYS
     from infrakit.core.text import money
 
-    keys = list(summary.varied_keys) or ["nat_strategy", "az_count", "engine_version"]
+    keys = list(summary.varied_keys) or list(TABLE_KEYS)
     lines = [f"{summary.configurations:,} configurations in {summary.chunks} chunk(s) on {info['where']}: "
              f"{summary.valid:,} valid, {summary.invalid:,} invalid, {summary.meets_constraints:,} meet the "
              f"constraints ({summary.over_budget:,} valid but over budget, {summary.egress_lost:,} valid but losing "

@@ -319,3 +319,15 @@ def test_a_directory_that_is_not_an_assembly_is_named_with_the_flag(tmp_path):
     with pytest.raises(InputError) as info:
         identify(str(tmp_path), flag="--compare-to")
     assert f"--compare-to: {tmp_path} has no manifest.json" in str(info.value)
+
+
+def test_a_scenario_files_problems_say_what_it_was_read_as_once(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\naz_count: 9\nnat_strategy: bogus\nfoo: 1\n")
+    from infrakit.cli import main
+
+    assert main(["cost", str(bad)]) == 2
+    problems = [line for line in capsys.readouterr().err.splitlines() if line.startswith("  - ")]
+    assert len(problems) == 3 and all(f"HEAD: {bad}: " in p or f"HEAD: {bad} (" in p for p in problems)
+    assert sum("read as a scenario file" in p for p in problems) == 1
+    assert any("az_count: 9" in p for p in problems) and any("'bogus'" in p for p in problems)

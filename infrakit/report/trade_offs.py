@@ -18,13 +18,13 @@ from cost_model import sweep
 from cost_model.components import EGRESS_GROUPS
 from cost_model.pricing import PricedBill
 from cost_model.scenarios import scenario_from_row
-from cost_model.sweep import PARETO_DIMENSIONS, SweepResult, standard_support_end
+from cost_model.sweep import CONFIG_KEYS, PARETO_DIMENSIONS, SweepResult, standard_support_end
 from cost_model.sweep import pareto_frontier as sweep_pareto_frontier
 from infrakit.core.catalogs import engine_catalog, region_catalog, version_key
 from infrakit.core.schema import NAT_STRATEGIES, validate_grid
 
 # The keys the study varies, in the order a configuration is described.
-VARIED_KEYS = ("nat_strategy", "az_count", "engine_version", "storage_type", "reader_count")
+VARIED_KEYS = CONFIG_KEYS
 # The dimensions the recommendation weighs (cost_model.sweep: cheapest first month, ties to the
 # lower egress risk, then the lower horizon cost): the report's Pareto frontier is over these.
 PARETO_DEFINITION = ("Pareto frontier: no other valid configuration is at least as good on first-month cost, cost "

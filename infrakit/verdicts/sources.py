@@ -164,8 +164,10 @@ def _scenario_file(path: Path, flag: str) -> Source:
     try:
         scenario = load_scenario(path)
     except InputError as exc:
-        head = f"{flag}: {path} (read as a scenario file; {EXPECTED})"
-        raise InputError([f"{head}: {problem}" for problem in exc.problems]) from None
+        # What the file was read as is said once, on the first problem: repeated it drowned them.
+        first = f"{flag}: {path} (read as a scenario file; {EXPECTED})"
+        raise InputError([f"{first if i == 0 else f'{flag}: {path}'}: {problem}"
+                          for i, problem in enumerate(exc.problems)]) from None
     return Source("scenario", str(path), scenario=scenario)
 
 
