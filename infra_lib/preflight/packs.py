@@ -40,11 +40,11 @@ DEFAULT_PACK: Mapping[str, str] = {
     "SG-LISTENER-PORTS/port-without-listener": "error",
     "SG-LISTENER-PORTS/port-range-wider-than-listeners": "warning",
     "SG-LISTENER-PORTS/unresolved-port": "info",
-    "SG-LISTENER-PORTS/unverified": "info",
+    "SG-LISTENER-PORTS/unverified": "warning",  # ports not checked (an imported group) are not a pass
     "SG-LISTENER-PORTS/shared-group": "info",
     "SG-TARGET-PORTS/target-not-admitted": "error",
     "SG-TARGET-PORTS/target-open-to-cidr": "warning",
-    "SG-TARGET-PORTS/unverified": "info",
+    "SG-TARGET-PORTS/unverified": "warning",
     "SG-DATABASE-SOURCES/open-to-internet": "error",
     "SG-DATABASE-SOURCES/cidr-source": "warning",
     "SG-DATABASE-SOURCES/non-application-source": "warning",
