@@ -111,8 +111,8 @@ def _progress(as_json: bool):
 
 def _run(command: str, run, as_json: bool, ok: frozenset[str]) -> int:
     """Run a deploy or destroy and turn every ending into its message and exit code."""
+    from infrakit.core.signals import SIGNAL_EXIT_CODES, signal_name, terminate_as_interrupt
     from infrakit.deploy import DeployInterrupted, DeployOutputError
-    from infrakit.deploy.signals import SIGNAL_EXIT_CODES, signal_name, terminate_as_interrupt
 
     try:
         with terminate_as_interrupt():

@@ -18,10 +18,11 @@ from botocore.stub import Stubber
 
 from infra_lib.cdk.assembly_out import MARKER
 from infrakit.cli import main
+from infrakit.core import signals
 from infrakit.core.errors import InputError
 from infrakit.core.files import FolderLock, output_problem
 from infrakit.core.schema import load_scenario
-from infrakit.deploy import DeployOutputError, Target, deploy_scenario, readback, run, signals
+from infrakit.deploy import DeployOutputError, Target, deploy_scenario, readback, run
 from infrakit.deploy import job as jobs
 from infrakit.deploy.target import stack_lock_key
 from infrakit.deploy.verify import verify_stack

@@ -9,15 +9,13 @@ interrupted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
-import signal
 import sys
-import threading
 
 from infrakit import __version__
 from infrakit.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, Parser
 from infrakit.core.errors import InfrakitError, InputError
+from infrakit.core.signals import terminate_as_interrupt
 from infrakit.core.text import shown
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
@@ -39,32 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, handled as the interruption it is (exit 130, clean-up as for Ctrl-C)."""
-
-
-def _raise_terminated(signum, frame):
-    raise _Terminated()
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """SIGTERM raises like Ctrl-C in every command (exit 130, never a bare 143 with no clean-up);
-    commands with their own signal handling (deploy, report) install theirs inside this."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        with _sigterm_as_interrupt():
+        with terminate_as_interrupt():  # SIGTERM exits 130 like Ctrl-C, never a bare 143
             return args.func(args)
     except InputError as exc:
         print(f"infrakit {args.command}: {exc}", file=sys.stderr)

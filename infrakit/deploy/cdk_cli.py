@@ -17,8 +17,8 @@ from pathlib import Path
 
 from infrakit.core import paths
 from infrakit.core.errors import InfrakitError
+from infrakit.core.signals import shielded
 from infrakit.core.text import strip_ansi
-from infrakit.deploy.signals import shielded
 
 CDK_CLI: Path = paths.CDK_CLI
 STOP_GRACE_S = 10.0  # how long the CLI gets to stop after SIGINT before it is killed

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from infrakit.core import paths
+from infrakit.core import paths, signals
 from infrakit.core.errors import InputError
 from infrakit.core.files import (
     FolderLock,
@@ -34,7 +34,6 @@ from infrakit.core.files import (
     write_lines_atomic,
 )
 from infrakit.core.text import shown
-from infrakit.deploy import signals
 from infrakit.deploy.results import (
     FAILED,
     INTERRUPTED,

@@ -18,9 +18,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from infrakit.core import signals
 from infrakit.core.errors import InfrakitError
 from infrakit.core.files import DIR_MODE, OutputError, output_problem, write_json_atomic
-from infrakit.deploy import readback, signals
+from infrakit.deploy import readback
 from infrakit.deploy import target as targets
 from infrakit.deploy.cdk_cli import CliRun, bootstrap_advice, cli_failure, run_cdk
 from infrakit.deploy.job import Job, prepare_job, run_job

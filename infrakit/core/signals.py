@@ -1,5 +1,8 @@
 """SIGTERM handled like Ctrl-C, and a shield for the clean-up that follows either.
 
+Every command runs inside ``terminate_as_interrupt()`` (``infrakit.cli.main``); deploy also
+shields its clean-up.
+
 ``terminate_as_interrupt()`` makes SIGTERM raise ``Terminated`` (a ``KeyboardInterrupt``) in
 the main thread, so one code path stops the CDK CLI, records the stack's state and writes
 ``deploy.json`` whichever signal it was. ``shielded()`` holds SIGINT and SIGTERM off while
