@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from infra_lib.preflight import cfn_lint_cache
 from infra_lib.preflight.findings import Finding
 from infrakit.core.cfn import cut
 from infrakit.core.schema.limits import CFN_MAX_RESOURCES, CFN_TEMPLATE_S3_MAX_BYTES
@@ -98,6 +99,11 @@ class LintRun:
                                    "Install it (`make setup`, or pip install cfn-lint into the kit's venv), or "
                                    "run with --no-cfn-lint to say you are skipping it.")
             return
+        self._cache_key = cfn_lint_cache.key(body, region, version(), WORKER, memory_bytes)
+        cached = cfn_lint_cache.load(self._cache_key)
+        if cached is not None:  # the same template, region, cfn-lint and worker: its verdict is known
+            self._records = cached
+            return
         self._started = time.monotonic()
         self.process = subprocess.Popen(
             # CPU seconds past the deadline: a worker whose preflight was killed outright cannot run on
@@ -136,6 +142,8 @@ class LintRun:
         """The findings, or a PREFLIGHT finding saying why there are none (or only some)."""
         if self.skipped is not None:
             return [self.skipped]
+        if self.process is None:  # served from the cache
+            return [_finding(r, self.region) for r in self._records if not r.get("done")]
         timed_out = False
         try:
             remaining = self.timeout_s - (time.monotonic() - self._started)
@@ -171,6 +179,7 @@ class LintRun:
             return findings + [_status("cfn-lint-failed", f"cfn-lint failed on this template (exit "
                                        f"{self.process.returncode}): {cut(detail[-1] if detail else 'no output', 300)}",
                                        "Run cfn-lint on the template by hand.")]
+        cfn_lint_cache.store(self._cache_key, self._records)
         return findings
 
 
