@@ -8,14 +8,17 @@ is reported for HEAD and BASE at once; then each is priced into the cost JSON co
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 from infrakit.core.errors import InputError
 from infrakit.core.text import shown
+from infrakit.core.yamlio import read_text_input
 
 EXPECTED = ("expected a scenario file (YAML), a CloudFormation template (JSON or YAML) or a cloud assembly "
             "directory (cdk.out), or a saved `infrakit cost --json` output")
@@ -63,9 +66,15 @@ def identify(path: str, *, flag: str, stack: str | None = None, template_only: b
         if size > MAX_INPUT_BYTES:
             raise InputError([f"{flag}: {path} is {size:,} bytes, more than the {MAX_INPUT_BYTES:,} bytes the kit "
                               f"reads ({EXPECTED})"])
-        text = given.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        regular = stat.S_ISREG(given.stat().st_mode)
+    except OSError as exc:
         raise InputError([f"{flag}: cannot read {path}: {exc} ({EXPECTED})"]) from None
+    try:  # bounded in size and time: /dev/zero is refused, a named pipe nobody writes to is not waited on for ever
+        text = read_text_input(given, what="scenario, template or cost JSON file", max_bytes=MAX_INPUT_BYTES)
+    except InputError as exc:
+        raise InputError([f"{flag}: {problem}" for problem in exc.problems]) from None
+    if not regular:  # a pipe can be read once: what follows reads the file again, so it reads this copy
+        return _from_copy(given, text, flag=flag, stack=stack, template_only=template_only, allow_empty=allow_empty)
     if template_only:
         return _template_file(given, flag)
     stripped = text.lstrip()
@@ -76,6 +85,20 @@ def identify(path: str, *, flag: str, stack: str | None = None, template_only: b
     if _TEMPLATE_MARKER.search(text):
         return _template_file(given, flag)
     return _scenario_file(given, flag)
+
+
+def _from_copy(given: Path, text: str, **identify_args) -> Source:
+    """``identify`` on a regular file holding ``text``, with messages and the source naming ``given``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="infrakit-input-") as folder:
+        copy = Path(folder) / (given.name or "input")
+        copy.write_text(text, encoding="utf-8")
+        try:
+            source = identify(str(copy), **identify_args)
+        except InputError as exc:
+            raise InputError([problem.replace(str(copy), str(given)) for problem in exc.problems]) from None
+    return dataclasses.replace(source, path=str(given))
 
 
 def _json_input(path: Path, text: str, flag: str) -> Source:
