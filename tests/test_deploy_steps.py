@@ -328,3 +328,13 @@ def test_deploy_json_prints_the_interrupted_result_with_exit_130(tmp_path, monke
     assert main(["deploy", str(DEV), "--out", str(tmp_path), "--json"]) == 130
     out = json.loads(capsys.readouterr().out)
     assert out["status"] == "interrupted" and out["interrupted_by"] == "SIGTERM" and out["stack"] == STACK
+
+
+def test_an_out_folder_that_cannot_exist_is_bad_input_before_any_work(capsys):
+    from infrakit.cli import main
+
+    code = main(["deploy", str(ROOT / "notebooks/params/dev.yaml"), "--target", "local", "--out",
+                 "/proc/infrakit-no-such-place",
+                 "--json"])
+    err = capsys.readouterr().err
+    assert code == 2 and "/proc/infrakit-no-such-place" in err and "--out" in err and "Traceback" not in err

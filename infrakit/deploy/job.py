@@ -47,7 +47,9 @@ from infrakit.deploy.target import Target, TargetUnreachable, check_target, clea
 
 Progress = Callable[[str], None]
 # An unwritable folder is the caller's choice (bad input); a full disk is not.
-_BAD_FOLDER_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.ENAMETOOLONG}
+# ENOENT after mkdir(parents=True): a place that cannot hold folders at all (/proc/x).
+_BAD_FOLDER_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST, errno.ENAMETOOLONG,
+                      errno.ENOENT}
 
 
 class Finished(Exception):  # noqa: N818 - a verdict, not an error
