@@ -168,6 +168,6 @@ def test_cost_template_missing_file_and_no_arguments(capsys, tmp_path):
     assert code == 2 and "give a scenario file, or --template" in err
 
 
-def test_synth_bad_input_exits_2_before_jsii(capsys, tmp_path):
+def test_synth_refuses_what_aws_would_refuse_with_exit_1_before_jsii(capsys, tmp_path):
     code, out, err = run(capsys, "synth", write(tmp_path, "s.yaml", 'engine_version: "15.3"\nnat_strategy: none\n'))
-    assert code == 2 and "15.3 is deprecated" in err and "public registry" in err and out == ""
+    assert code == 1 and "15.3 is deprecated" in err and "public registry" in err and out == ""

@@ -175,3 +175,13 @@ def test_a_synth_cache_that_cannot_be_written_is_named_not_a_traceback(tmp_path,
     err = capsys.readouterr().err
     assert "cannot write the synth cache" in err and "INFRAKIT_CACHE_DIR" in err and "Traceback" not in err
     assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_well_formed_scenario_aws_would_refuse_is_a_refusal_exit_1_not_bad_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(synth_module, "_synth_one", lambda *a: pytest.fail("synthesis started on a refused scenario"))
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text('engine_version: "15.3"\n')
+    assert main(["synth", str(scenario)]) == 1  # as cost and deploy say of the same configuration
+    err = capsys.readouterr().err
+    assert "refused" in err and "15.3 is deprecated" in err and "Traceback" not in err
+    assert main(["synth", str(scenario), "--out", str(tmp_path / "s.yaml" / "out")]) == 2  # plus bad input: 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from infrakit.cli.common import EXIT_OK
+from infrakit.core.errors import InfrakitError
 
 
 def add_parsers(sub) -> None:
@@ -19,6 +20,16 @@ def add_parsers(sub) -> None:
     keys.set_defaults(func=cmd_keys)
 
 
+class ConfigurationRefused(InfrakitError):
+    """A well-formed scenario AWS would refuse: nothing is synthesized, exit 1 (as cost and deploy)."""
+
+    def __init__(self, problems: list[str], *, source: str | None = None):
+        self.problems = problems
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}refused, AWS would not create this configuration, so nothing was synthesized:\n"
+                         + "\n".join(f"  - {p}" for p in problems))
+
+
 def cmd_synth(args) -> int:
     from infra_lib.cdk.assembly_out import out_dir_problem
     from infrakit.core.errors import InputError
@@ -28,13 +39,22 @@ def cmd_synth(args) -> int:
     # run lists every problem.
     problems: list[str] = []
     source = None
+    refused_only = False
     try:
         scenario = load_scenario(args.scenario, rule_kinds=("input", "deployable"))
     except InputError as exc:
         problems.extend(exc.problems)
         source = exc.source
+        try:  # the file is good input and only AWS would refuse it: a refusal (exit 1), not bad input
+            load_scenario(args.scenario, rule_kinds=("input",))
+            refused_only = True
+        except InputError:
+            pass
     if args.out and (problem := out_dir_problem(Path(args.out))):
         problems.append(problem)
+        refused_only = False
+    if problems and refused_only:
+        raise ConfigurationRefused(problems, source=source)
     if problems:
         raise InputError(problems, source=source)
     from infra_lib.cdk.synth import synth  # after validation: jsii starts only for good input
