@@ -73,3 +73,13 @@ def test_cost_stack_with_a_template_file_is_refused(capsys):
     assert str(template) in err
     assert run(capsys, "cost", "--template", template.parent / "cdk_app" / "cdk.out", "--stack", "IngestStack",
                "--json")[0] == 0
+
+
+def test_number_options_out_of_range_come_with_the_other_problems(capsys, tmp_path):
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "notes.txt").write_text("mine", encoding="utf-8")
+    code, out, err = run(capsys, "sweep", DEFAULT_GRID, "--parquet", taken, "--chunk-rows", "0", "--top", "abc")
+    assert code == 2 and out == "" and "usage:" not in err  # not argparse stopping at the first
+    assert "--chunk-rows must be from 1 to 10,000,000, got 0" in err and "--top takes a whole number" in err
+    assert "notes.txt" in err

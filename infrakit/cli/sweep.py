@@ -12,21 +12,36 @@ from __future__ import annotations
 import sys
 
 from infrakit.cli.common import EXIT_OK
+from infrakit.core.text import shown
+
+
+class _BadNumber(str):
+    """A number option out of range or not a number: kept as its problem, so cmd_sweep reports it
+    with every other problem at once (argparse would stop at the first)."""
 
 
 def _positive(name: str, low: int, high: int):
-    import argparse
-
-    def parse(value: str) -> int:
+    def parse(value: str) -> int | _BadNumber:
         try:
             number = int(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} takes a whole number, got {value!r}") from None
+            return _BadNumber(f"{name} takes a whole number, got {shown(value, limit=40)}")
         if not low <= number <= high:
-            raise argparse.ArgumentTypeError(f"{name} must be from {low:,} to {high:,}, got {number:,}")
+            return _BadNumber(f"{name} must be from {low:,} to {high:,}, got {number:,}")
         return number
 
     return parse
+
+
+def _number_problems(args) -> list[str]:
+    """The number options' problems; each bad one is then taken as not given."""
+    problems = []
+    for key in ("top", "jobs", "chunk_rows"):
+        value = getattr(args, key, None)
+        if isinstance(value, _BadNumber):
+            problems.append(str(value))
+            setattr(args, key, None)
+    return problems
 
 
 def add_parsers(sub) -> None:
@@ -81,7 +96,9 @@ def cmd_sweep(args) -> int:
     jobs = getattr(args, "jobs", None)
     streamed = summary or parquet is not None
     # Every problem at once: the options, the grid file and the Parquet target, before any work.
-    problems = option_problems(summary=summary, fmt="csv" if args.csv else ("json" if args.json else None),
+    problems = _number_problems(args)
+    jobs = getattr(args, "jobs", None)
+    problems += option_problems(summary=summary, fmt="csv" if args.csv else ("json" if args.json else None),
                                parquet=parquet, scheduler=scheduler, jobs=jobs, top=getattr(args, "top", None),
                                chunk_rows=getattr(args, "chunk_rows", None))
     grid, grid_error = _grid(args.grid, streamed)
