@@ -338,3 +338,13 @@ def test_an_out_folder_that_cannot_exist_is_bad_input_before_any_work(capsys):
                  "--json"])
     err = capsys.readouterr().err
     assert code == 2 and "/proc/infrakit-no-such-place" in err and "--out" in err and "Traceback" not in err
+
+
+def test_every_documented_json_key_is_there_even_when_it_does_not_apply():
+    from infrakit.deploy.results import DEPLOYED, DeployResult
+
+    data = DeployResult(stack="PaymentApi-dev", target="local", status=DEPLOYED).to_json()
+    documented = {"stack", "target", "status", "outputs", "verified", "duration_s", "phases_s", "message", "failure",
+                  "preflight", "stack_status", "cleanup", "started_at", "interrupted_by", "recovered"}
+    assert documented <= set(data) and data["failure"] is None and data["recovered"] is None
+    assert "pid" not in data  # only while running

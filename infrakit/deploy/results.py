@@ -24,8 +24,10 @@ NOT_FOUND = "not_found"      # destroy: there was no such stack
 STATUSES = (RUNNING, DEPLOYED, NO_CHANGES, FAILED, REFUSED, INTERRUPTED, DESTROYED, NOT_FOUND)
 OK_STATUSES = frozenset({DEPLOYED, NO_CHANGES, DESTROYED, NOT_FOUND})
 
-_OPTIONAL_KEYS = ("failure", "preflight", "endpoint_url", "stack_status", "outputs_path", "cleanup",
-                  "interrupted_by", "recovered", "started_at", "pid")
+# The documented --json keys are always there (null when they do not apply), so a script can read
+# them without testing for them; the others appear only when they apply (pid only while running).
+_DOCUMENTED_KEYS = ("failure", "preflight", "stack_status", "cleanup", "started_at", "interrupted_by", "recovered")
+_OPTIONAL_KEYS = ("endpoint_url", "outputs_path", "pid")
 
 
 @dataclass
@@ -69,6 +71,7 @@ class DeployResult:
             "verified": self.verified, "duration_s": round(self.duration_s, 3),
             "phases_s": {k: round(v, 3) for k, v in self.phases_s.items()}, "message": self.message,
         }
+        data.update({key: getattr(self, key) for key in _DOCUMENTED_KEYS})
         for key in _OPTIONAL_KEYS:
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
