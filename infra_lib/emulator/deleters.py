@@ -59,8 +59,22 @@ def delete_internet_gateway(resource: Any, account_id: str, region_name: str) ->
     _ec2(account_id, region_name).delete_internet_gateway(resource.id)
 
 
-def delete_with_its_group(resource: Any, account_id: str, region_name: str) -> None:
-    return None  # an ingress rule goes with its security group
+def delete_security_group_ingress(resource: Any, account_id: str, region_name: str) -> None:
+    """Revoke the rule moto's ``SecurityGroupIngress`` authorized (an update that drops or renames
+    it, such as a new container port, must not leave the old rule behind: re-adding it later
+    failed with InvalidPermission.Duplicate). With its group already gone, nothing is left."""
+    ec2 = _ec2(account_id, region_name)
+    group = getattr(resource, "security_group", None)
+    if group is None or ec2.get_security_group_by_name_or_id(group.id) is None:
+        return
+    props = resource.properties
+    source = {key: props[prop] for key, prop in (("GroupId", "SourceSecurityGroupId"),
+                                                  ("GroupName", "SourceSecurityGroupName")) if props.get(prop)}
+    ec2.revoke_security_group_ingress(
+        group_name_or_id=group.id, ip_protocol=props.get("IpProtocol"), from_port=props.get("FromPort"),
+        to_port=props.get("ToPort"),
+        ip_ranges=[{"CidrIp": props["CidrIp"], "Description": props.get("Description")}] if props.get("CidrIp") else [],
+        source_groups=[source] if source else [])
 
 
 def delete_load_balancer(resource: Any, account_id: str, region_name: str) -> None:
@@ -106,7 +120,7 @@ DELETERS: dict[str, Callable[[Any, str, str], None]] = {
     "AWS::EC2::RouteTable": delete_route_table,
     "AWS::EC2::VPCGatewayAttachment": delete_vpc_gateway_attachment,
     "AWS::EC2::InternetGateway": delete_internet_gateway,
-    "AWS::EC2::SecurityGroupIngress": delete_with_its_group,
+    "AWS::EC2::SecurityGroupIngress": delete_security_group_ingress,
     "AWS::ElasticLoadBalancingV2::LoadBalancer": delete_load_balancer,
     "AWS::ElasticLoadBalancingV2::TargetGroup": delete_target_group,
     "AWS::ElasticLoadBalancingV2::Listener": delete_listener,
