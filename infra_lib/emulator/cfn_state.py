@@ -2,13 +2,16 @@
 
 Every private attribute of moto the emulator touches is touched here or in ``moto_patches``
 (``_add_stack_event``, ``_parse_template``, ``_create_output_map``, ``_resource_json_map``,
-``_parsed_resources``, ``_account_id``, ``_region_name``). moto is imported inside the
+``_parsed_resources``, ``_account_id``, ``_region_name``); the one the emulator adds to a
+resource map is ``_kit_deleted``. moto is imported inside the
 functions, so that importing this module (and ``moto_patches``) never imports moto before its
 version is checked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from infra_lib.emulator.common import ResourceFailed, reason
@@ -77,6 +80,32 @@ def add_change_set(backend, stack, *, change_set_name: str, template: str, param
     change_set.execution_status = "AVAILABLE"
     backend.change_sets[change_set_id] = change_set
     return change_set_id, stack.stack_id
+
+
+@contextmanager
+def deletions_forgotten(resource_map) -> Iterator[None]:
+    """While a resource map updates, note what it deletes; afterwards (success or not) drop each
+    of those from its parsed resources, so the state never holds a resource that is gone and a
+    later update (or the rollback) that adds it again creates it."""
+    outer = getattr(resource_map, "_kit_deleted", None)
+    resource_map._kit_deleted = {}
+    try:
+        yield
+    finally:
+        deleted, resource_map._kit_deleted = resource_map._kit_deleted, outer
+        if outer is not None:
+            outer.update(deleted)
+        for logical_id, resource in deleted.items():
+            if resource_map._parsed_resources.get(logical_id) is resource:
+                del resource_map._parsed_resources[logical_id]
+
+
+def note_deleted(resource_map, logical_id: str, resource: Any) -> None:
+    """``resource`` (``logical_id``) is deleted; remembered only while ``deletions_forgotten`` runs
+    (a stack's delete pops its resources itself)."""
+    deleted = getattr(resource_map, "_kit_deleted", None)
+    if deleted is not None:
+        deleted[logical_id] = resource
 
 
 def failed_ids(exc: BaseException) -> str:

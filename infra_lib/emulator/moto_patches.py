@@ -13,6 +13,8 @@ What they do:
 - ``parse_and_create_resource`` / ``parse_and_update_resource`` / ``delete_resource``: progress
   events per resource; a resource that fails fails the stack (``ResourceFailed``) instead of being
   skipped or dropped; deletes for types moto cannot delete (``deleters``).
+- ``update_resources`` (``ResourceMap.update``): a resource an update deletes leaves the stack's
+  state too (moto kept it, so a later update adding it back created nothing).
 - ``create_stack`` / ``create_change_set``: a type the emulator cannot create fails the call,
   naming it; a stack name is unique among stacks that are not DELETE_COMPLETE.
 - ``describe_change_set`` / ``delete_change_set`` (backend and responses): scoped to the stack,
@@ -168,6 +170,18 @@ def delete_resource(self, parsed_resource, resource_json):
         if not is_not_found(exc):
             raise
     cfn_state.resource_event(stack, logical_id, resource_type, "DELETE_COMPLETE", physical_id=physical)
+    cfn_state.note_deleted(self, logical_id, parsed_resource)
+
+
+def update_resources(self, template, parameters=None):
+    """``ResourceMap.update``: what its Remove phase deleted is forgotten, even when the update fails.
+
+    moto deletes a removed resource but keeps it in ``_parsed_resources``: the stack state then
+    pointed at a deleted NAT gateway, and an update adding it back (nat_strategy single ->
+    per_az -> single -> per_az) found the stale entry and created nothing.
+    """
+    with cfn_state.deletions_forgotten(self):
+        original(RESOURCE_MAP, "update")(self, template, parameters)
 
 
 # --------------------------------------------------------------------------- stacks and change sets
@@ -337,6 +351,7 @@ PATCHES: list[tuple[str, str, Any]] = [
     (PARSING, "parse_and_create_resource", parse_and_create_resource),
     (PARSING, "parse_and_update_resource", parse_and_update_resource),
     (RESOURCE_MAP, "_delete_resource", delete_resource),
+    (RESOURCE_MAP, "update", update_resources),
     (BACKEND, "create_stack", create_stack),
     (BACKEND, "create_change_set", create_change_set),
     (BACKEND, "describe_change_set", describe_change_set),
