@@ -24,15 +24,21 @@ def cmd_report(args) -> int:
                           "scenarios. Give one or the other."])
     paths = args.params or [str(p) for p in default_param_files()]
     progress = None
-    if sys.stderr.isatty():  # a bar for people; CI logs get only the summary below
+    if sys.stderr.isatty():  # a bar for people; CI logs get a line per scenario as it ends
         from tqdm import tqdm
 
         progress = tqdm(total=len(paths), unit="scenario", desc="report", file=sys.stderr)
+    finished = 0
 
     def on_done(record) -> None:
+        nonlocal finished
+        finished += 1
+        said = f"{record.spec.scenario['name']} {record.status} {record.duration_s:.1f} s"
         if progress is not None:
-            progress.set_postfix_str(f"{record.spec.scenario['name']} {record.status} {record.duration_s:.1f} s")
+            progress.set_postfix_str(said)
             progress.update()
+        else:  # a long batch must not leave a CI log silent until the end
+            print(f"infrakit report: [{finished}/{len(paths)}] {said}", file=sys.stderr, flush=True)
 
     def on_note(text: str) -> None:
         (progress.write if progress is not None else lambda t: print(t, file=sys.stderr, flush=True))(text)

@@ -316,6 +316,9 @@ def test_a_failing_scenario_gets_a_failure_page_and_the_others_finish(tmp_path, 
     assert code == 1  # any failed scenario fails the batch
     printed = capsys.readouterr()
     assert "\r" not in printed.err and "scenario/s" not in printed.err  # no progress bar when not a terminal
+    ended = [line for line in printed.err.splitlines() if line.startswith("infrakit report: [")]
+    assert sorted(line.split("] ")[1].split()[0] for line in ended) == ["doomed", "fine"]  # a line as each ends
+    assert {line.split("]")[0] for line in ended} == {"infrakit report: [1/2", "infrakit report: [2/2"}
     assert printed.out.splitlines()[0].split()[:2] == ["failed", "doomed"] and "RuntimeError: doomed on purpose" in printed.out
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     doomed, fine = index["runs"]
