@@ -54,22 +54,23 @@ def _unresolved(value: Any) -> bool:
     return isinstance(value, Mapping)
 
 
-def _cpu_units(value: Any) -> int | None:
-    """Task CPU as CloudFormation takes it: 512, "512" or "0.5 vCPU"."""
+def _in_units(value: Any, unit: str) -> int | None:
+    """A positive whole number, or ``N <unit>`` scaled by 1024 (CloudFormation's "0.5 vCPU", "1 GB")."""
     number = as_port(value)
     if number is None and isinstance(value, str):
-        found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*vcpu\s*", value, re.IGNORECASE)
+        found = re.fullmatch(rf"\s*(\d+(?:\.\d+)?)\s*{unit}\s*", value, re.IGNORECASE)
         number = round(float(found.group(1)) * 1024) if found else None
     return number if number is not None and number > 0 else None
+
+
+def _cpu_units(value: Any) -> int | None:
+    """Task CPU as CloudFormation takes it: 512, "512" or "0.5 vCPU"."""
+    return _in_units(value, "vcpu")
 
 
 def _memory_mib(value: Any) -> int | None:
     """Task memory as CloudFormation takes it: 1024, "1024" or "1 GB"."""
-    number = as_port(value)
-    if number is None and isinstance(value, str):
-        found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*gb\s*", value, re.IGNORECASE)
-        number = round(float(found.group(1)) * 1024) if found else None
-    return number if number is not None and number > 0 else None
+    return _in_units(value, "gb")
 
 
 def _count(value: Any, default: int) -> int | None:
