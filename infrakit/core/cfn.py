@@ -488,12 +488,20 @@ def read_template_file(path, *, label: str) -> tuple[dict[str, Any], int]:
 
     try:
         text = read_text_input(path, what="template", max_bytes=MAX_TEMPLATE_FILE_BYTES)
-        template = parse_template_text(text, source=str(path))
     except InputError as exc:
         raise InputError([f"{label}: {p}" for p in exc.problems]) from None
-    if problems := shape_problems(template, str(path)):
+    return template_from_text(text, source=str(path), label=label), len(text.encode("utf-8"))
+
+
+def template_from_text(text: str, *, source: str, label: str) -> dict[str, Any]:
+    """``read_template_file`` on text already read (within its bounds) from ``source``."""
+    try:
+        template = parse_template_text(text, source=source)
+    except InputError as exc:
+        raise InputError([f"{label}: {p}" for p in exc.problems]) from None
+    if problems := shape_problems(template, source):
         raise InputError([f"{label}: {p}" for p in problems])
-    return template, len(text.encode("utf-8"))
+    return template
 
 
 TEMPLATE_SECTIONS = ("Parameters", "Conditions", "Mappings", "Outputs", "Metadata", "Rules")

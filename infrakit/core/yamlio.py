@@ -304,10 +304,15 @@ def read_text_input(path: str | Path, *, what: str = "file", max_bytes: int | No
 
 def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     """A YAML file whose top level is a mapping (a scenario, grid or parameter file)."""
-    data = load_yaml_text(read_text_input(path, what="YAML file"), source=str(path))
+    return yaml_mapping_from_text(read_text_input(path, what="YAML file"), source=str(path))
+
+
+def yaml_mapping_from_text(text: str, *, source: str) -> dict[str, Any]:
+    """``read_yaml_mapping`` on text already read (within its bounds) from ``source``."""
+    data = load_yaml_text(text, source=source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError([f"expected a mapping of 'key: value' lines at the top level, got "
-                          f"{type(data).__name__}."], source=str(path))
+                          f"{type(data).__name__}."], source=source)
     return data

@@ -8,10 +8,8 @@ is reported for HEAD and BASE at once; then each is priced into the cost JSON co
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -66,39 +64,30 @@ def identify(path: str, *, flag: str, stack: str | None = None, template_only: b
         if size > MAX_INPUT_BYTES:
             raise InputError([f"{flag}: {path} is {size:,} bytes, more than the {MAX_INPUT_BYTES:,} bytes the kit "
                               f"reads ({EXPECTED})"])
-        regular = stat.S_ISREG(given.stat().st_mode)
     except OSError as exc:
         raise InputError([f"{flag}: cannot read {path}: {exc} ({EXPECTED})"]) from None
-    try:  # bounded in size and time: /dev/zero is refused, a named pipe nobody writes to is not waited on for ever
+    # Read once, bounded in size and time (/dev/zero is refused, a named pipe nobody writes to is not
+    # waited on for ever); what follows parses this text, so a pipe works too.
+    try:
         text = read_text_input(given, what="scenario, template or cost JSON file", max_bytes=MAX_INPUT_BYTES)
     except InputError as exc:
         raise InputError([f"{flag}: {problem}" for problem in exc.problems]) from None
-    if not regular:  # a pipe can be read once: what follows reads the file again, so it reads this copy
-        return _from_copy(given, text, flag=flag, stack=stack, template_only=template_only, allow_empty=allow_empty)
     if template_only:
-        return _template_file(given, flag)
+        return _template_file(given, flag, text)
     stripped = text.lstrip()
     if not stripped and not allow_empty:
         raise InputError([f"{flag}: {path} is empty; {EXPECTED}"])
     if stripped.startswith(("{", "[")) or given.suffix.lower() == ".json":
         return _json_input(given, text, flag)
     if _TEMPLATE_MARKER.search(text):
-        return _template_file(given, flag)
-    return _scenario_file(given, flag)
+        return _template_file(given, flag, text)
+    return _scenario_file(given, flag, text)
 
 
-def _from_copy(given: Path, text: str, **identify_args) -> Source:
-    """``identify`` on a regular file holding ``text``, with messages and the source naming ``given``."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="infrakit-input-") as folder:
-        copy = Path(folder) / (given.name or "input")
-        copy.write_text(text, encoding="utf-8")
-        try:
-            source = identify(str(copy), **identify_args)
-        except InputError as exc:
-            raise InputError([problem.replace(str(copy), str(given)) for problem in exc.problems]) from None
-    return dataclasses.replace(source, path=str(given))
+def _within(text: str, path: Path, flag: str, limit: int, what: str) -> None:
+    if len(text.encode("utf-8")) > limit:
+        raise InputError([f"{flag}: {path} is larger than {limit:,} bytes; a {what} is at most {limit:,} bytes. "
+                          f"Check that this is the file you meant."])
 
 
 def _json_input(path: Path, text: str, flag: str) -> Source:
@@ -108,7 +97,7 @@ def _json_input(path: Path, text: str, flag: str) -> Source:
         raise InputError([f"{flag}: {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                           f"{EXPECTED}"]) from None
     if isinstance(data, dict) and "Resources" in data:
-        return _template_file(path, flag)
+        return _template_file(path, flag, text)
     if isinstance(data, dict) and {"base", "head"} <= set(data) and "lines" in data:
         raise InputError([f"{flag}: {path} is a saved comparison (`infrakit cost ... --compare-to ... --json`), "
                           f"not one configuration's cost; pass a saved `infrakit cost SCENARIO --json` output"])
@@ -159,10 +148,13 @@ def check_cost_json(data: Mapping[str, Any], where: str) -> dict[str, Any]:
     return dict(data)
 
 
-def _template_file(path: Path, flag: str) -> Source:
-    from infrakit.templates import load_template_file, region_from_assembly
+def _template_file(path: Path, flag: str, text: str) -> Source:
+    from infrakit.core.cfn import template_from_text
+    from infrakit.core.schema.limits import MAX_TEMPLATE_FILE_BYTES
+    from infrakit.templates import region_from_assembly
 
-    template = load_template_file(path, flag=flag)
+    _within(text, path, flag, MAX_TEMPLATE_FILE_BYTES, "template")
+    template = template_from_text(text, source=str(path), label=flag)
     return Source("template", str(path), template=template, template_region=region_from_assembly(path),
                   name=path.name.removesuffix(".json").removesuffix(".yaml").removesuffix(".template"))
 
@@ -181,11 +173,13 @@ def _assembly(directory: Path, flag: str, stack: str | None) -> Source:
     return Source("template", str(directory), template=template, template_region=chosen.region, name=chosen.name)
 
 
-def _scenario_file(path: Path, flag: str) -> Source:
+def _scenario_file(path: Path, flag: str, text: str) -> Source:
     from infrakit.core.schema import load_scenario
+    from infrakit.core.schema.limits import MAX_SCENARIO_FILE_BYTES
 
+    _within(text, path, flag, MAX_SCENARIO_FILE_BYTES, "scenario file")
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path, text=text)
     except InputError as exc:
         # What the file was read as is said once, on the first problem: repeated it drowned them.
         first = f"{flag}: {path} (read as a scenario file; {EXPECTED})"

@@ -18,7 +18,7 @@ from infrakit.core.schema.fields import FIELDS_BY_NAME, defaults
 from infrakit.core.schema.rules import rule_problems
 from infrakit.core.schema.values import check_value, unknown_key_problem
 from infrakit.core.text import shown
-from infrakit.core.yamlio import read_yaml_mapping
+from infrakit.core.yamlio import read_yaml_mapping, yaml_mapping_from_text
 
 # A grid larger than this is refused at once (a sweep of it would not fit in memory).
 MAX_GRID_SIZE = 5_000_000
@@ -89,9 +89,11 @@ def validate_scenario(raw: Mapping[str, Any], *, source: str | None = None,
     return scenario
 
 
-def load_scenario(path: str | Path, *, rule_kinds: tuple[str, ...] = ("input",)) -> dict[str, Any]:
-    """Load and validate one scenario YAML file."""
-    return validate_scenario(read_yaml_mapping(path), source=str(path), rule_kinds=rule_kinds)
+def load_scenario(path: str | Path, *, rule_kinds: tuple[str, ...] = ("input",),
+                  text: str | None = None) -> dict[str, Any]:
+    """Load and validate one scenario YAML file (``text``: its contents, already read)."""
+    raw = read_yaml_mapping(path) if text is None else yaml_mapping_from_text(text, source=str(path))
+    return validate_scenario(raw, source=str(path), rule_kinds=rule_kinds)
 
 
 @dataclass(frozen=True)
