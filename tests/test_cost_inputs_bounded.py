@@ -48,3 +48,12 @@ def test_a_pipe_that_sends_is_read_once_and_priced_like_the_file():
     bad = subprocess.run(["bash", "-c", f'"{sys.executable}" -m infrakit.cli cost <(printf "az_count: 9\\n")'],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "az_count: 9" in bad.stderr and "infrakit-input-" not in bad.stderr
+
+
+def test_a_usage_file_given_as_a_pipe_keeps_the_assemblys_region():
+    # the usage file is read once: a second read of the pipe found it drained and priced us-east-1
+    assembly = ROOT / "tests" / "fixtures" / "foreign_templates" / "cdk_app" / "cdk.out"
+    piped = subprocess.run(["bash", "-c", f'"{sys.executable}" -m infrakit.cli cost --template "{assembly}" '
+                                          f'--scenario <(printf "nat_data_gb_per_month: 10\\n") --json'],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in piped.stderr and json.loads(piped.stdout)["region"] == "eu-west-1", piped.stderr

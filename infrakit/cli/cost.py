@@ -90,13 +90,10 @@ def cmd_cost(args) -> int:
     head, usage_path, base = _inputs(args, problems)
     gates, gate_problems = parse_gates(vars(args), has_base=bool(args.compare_to))
     problems += gate_problems
-    usage = None
+    usage, usage_sets_region = None, True
     templates = [s for s in (head, base) if s is not None and s.kind == "template"]
     if usage_path and (templates or head is None):
-        from infrakit.core.schema import load_scenario
-
-        usage = _collect(problems, load_scenario, usage_path)
-        args.usage_sets_region = usage is not None and _sets_region(usage_path)
+        usage, usage_sets_region = _collect(problems, _load_usage, usage_path) or (None, True)
     elif usage_path and head is not None:
         problems.append(f"--scenario {usage_path} gives the usage for a template, and neither HEAD nor BASE is one; "
                         f"give the scenario as HEAD instead")
@@ -117,17 +114,17 @@ def cmd_cost(args) -> int:
                         f"is a template file with one stack; drop --stack, or give the assembly directory.")
     if problems:
         raise InputError(problems)
-    return _run(args, head, base, usage, gates)
+    return _run(args, head, base, usage, gates, usage_sets_region)
 
 
-def _sets_region(path: str) -> bool:
-    """Whether the usage scenario file names its region (else a cloud assembly's own region is kept)."""
+def _load_usage(path: str) -> tuple[dict, bool]:
+    """The usage scenario, read once (a pipe cannot be read twice), and whether its file names its
+    region (else a cloud assembly's own region is kept)."""
+    from infrakit.core.schema import validate_scenario
     from infrakit.core.yamlio import read_yaml_mapping
 
-    try:
-        return "region" in read_yaml_mapping(path)
-    except InputError:  # it loaded a moment ago; if it cannot be re-read, its region stands
-        return True
+    raw = read_yaml_mapping(path)
+    return validate_scenario(raw, source=path), "region" in raw
 
 
 def _price(source, usage, region, usage_sets_region=True):
@@ -136,14 +133,13 @@ def _price(source, usage, region, usage_sets_region=True):
     return price(source, usage=usage, region=region, usage_sets_region=usage_sets_region)
 
 
-def _run(args, head, base, usage, gates) -> int:
+def _run(args, head, base, usage, gates, sets_region: bool = True) -> int:
     from infrakit.report.status import FAILED, OK, Verdict
     from infrakit.verdicts import gates as gate_mod
     from infrakit.verdicts import render
     from infrakit.verdicts.compare import compare
 
     problems: list[str] = []  # a template the cost model cannot price as one stack is bad input too
-    sets_region = getattr(args, "usage_sets_region", True)
     head_priced = _collect(problems, _price, head, usage, args.region, sets_region)
     base_priced = _collect(problems, _price, base, usage, args.region, sets_region) if base is not None else None
     if problems:
