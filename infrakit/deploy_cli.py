@@ -109,19 +109,19 @@ def _progress(as_json: bool):
     return lambda line: print(line, file=sys.stderr, flush=True)
 
 
-def _run(command: str, run, as_json: bool, ok: frozenset[str]) -> int:
-    """Run a deploy or destroy and turn every ending into its message and exit code."""
-    from infrakit.core.signals import SIGNAL_EXIT_CODES, signal_name, terminate_as_interrupt
-    from infrakit.deploy import DeployInterrupted, DeployOutputError
+def _run(command: str, run, as_json: bool, ok: frozenset[str], target: str) -> int:
+    """Run a deploy or destroy and turn every ending into its message and exit code (SIGTERM is
+    an interrupt already: infrakit.cli.main)."""
+    from infrakit.core.signals import signal_name
+    from infrakit.deploy import INTERRUPTED, DeployInterrupted, DeployOutputError, DeployResult
 
     try:
-        with terminate_as_interrupt():
-            result = run()
+        result = run()
     except DeployInterrupted as exc:
         if as_json:  # --json always prints the result: status interrupted, the stack's state, the clean-up
             _print_result(exc.result, as_json)
         print(f"infrakit {command}: {exc}", file=sys.stderr)
-        return SIGNAL_EXIT_CODES.get(exc.signal, EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     except DeployOutputError as exc:  # the run ended; its files could not all be written
         _print_result(exc.result, as_json)
         print(f"infrakit {command}: error: {exc}", file=sys.stderr)
@@ -129,11 +129,11 @@ def _run(command: str, run, as_json: bool, ok: frozenset[str]) -> int:
     except KeyboardInterrupt as exc:  # before the run started (loading, checks): nothing changed
         nothing = "deployed or changed" if command == "deploy" else "deleted"
         message = f"interrupted before the CDK CLI started; nothing was {nothing}."
-        if as_json:
-            print(json.dumps({"status": "interrupted", "interrupted_by": signal_name(exc), "message": message},
-                             indent=2))
+        if as_json:  # the same keys as every other ending; the stack is not known yet
+            _print_result(DeployResult(stack="", target=target, status=INTERRUPTED, interrupted_by=signal_name(exc),
+                                       message=message), as_json)
         print(f"infrakit {command}: {message}", file=sys.stderr)
-        return SIGNAL_EXIT_CODES.get(signal_name(exc), EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     _print_result(result, as_json)
     return EXIT_OK if result.status in ok else EXIT_FAILURE
 
@@ -143,7 +143,8 @@ def cmd_deploy(args) -> int:
 
     return _run("deploy", lambda: deploy_scenario(
         _load(args.scenario), target=args.target, yes=args.yes, override_preflight=args.override_preflight,
-        out_dir=args.out, progress=_progress(args.json), confirm=_ask), args.json, frozenset({DEPLOYED, NO_CHANGES}))
+        out_dir=args.out, progress=_progress(args.json), confirm=_ask), args.json, frozenset({DEPLOYED, NO_CHANGES}),
+        args.target)
 
 
 def cmd_destroy(args) -> int:
@@ -151,7 +152,7 @@ def cmd_destroy(args) -> int:
 
     return _run("destroy", lambda: destroy_scenario(
         _load(args.scenario), target=args.target, yes=args.yes, out_dir=args.out, progress=_progress(args.json),
-        confirm=_ask), args.json, frozenset({DESTROYED, NOT_FOUND}))
+        confirm=_ask), args.json, frozenset({DESTROYED, NOT_FOUND}), args.target)
 
 
 def cmd_diff(args) -> int:

@@ -345,13 +345,5 @@ def option_problems(*, summary: bool, fmt: str | None, parquet: str | None, sche
     return problems
 
 
-def check_options(*, summary: bool, fmt: str | None, parquet: str | None, scheduler: str | None,
-                  jobs: int | None) -> None:
-    """Combinations of ``sweep`` options that do not go together, all at once (exit 2)."""
-    problems = option_problems(summary=summary, fmt=fmt, parquet=parquet, scheduler=scheduler, jobs=jobs)
-    if problems:
-        raise InputError(problems)
-
-
-__all__ = ["InfrakitError", "STREAM_MAX_GRID_SIZE", "check_options", "option_problems", "parquet_problems", "summarize",
+__all__ = ["InfrakitError", "STREAM_MAX_GRID_SIZE", "option_problems", "parquet_problems", "summarize",
            "summary_text", "write_rows"]

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from cost_model import cost_scenario
+from cost_model.sweep import PARETO_DIMENSIONS
 from infrakit.core.catalogs import engine_catalog
 from infrakit.core.schema import FIELDS_BY_NAME, defaults, validate_scenario
 from infrakit.core.text import money, signed_money
@@ -142,7 +143,7 @@ def test_cheapest_lists_only_configurations_that_meet_the_constraints_plus_the_m
 def test_pareto_frontier_is_over_the_dimensions_the_decision_uses(prod_like):
     table = prod_like.table
     valid = table[table["valid"]]
-    points = valid[list(trade_offs.PARETO_DIMENSIONS)].to_numpy()
+    points = valid[list(PARETO_DIMENSIONS)].to_numpy()
     for row, point in zip(valid.index, points, strict=True):
         dominated = ((points <= point).all(axis=1) & (points < point).any(axis=1)).any()
         assert table.loc[row, "pareto"] == (not dominated)

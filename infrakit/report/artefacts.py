@@ -34,7 +34,6 @@ KIT_FILES = tuple(f"{stem}{suffix}" for stem in NOTEBOOKS for suffix in (".ipynb
 DEPLOY_FILES = ("deploy/deploy.json", "deploy/destroy.json", "deploy/outputs.json", "deploy/cdk-deploy.log",
                 "deploy/cdk-destroy.log")
 ASSEMBLY = "deploy/assembly"
-ASSEMBLY_MARKER = ".infrakit-assembly"  # infra_lib.cdk.assembly_out.MARKER
 
 
 def _safe(relative: str) -> PurePosixPath:
@@ -66,9 +65,9 @@ def kit_files(folder: Path) -> list[str]:
         pass
     names = [name for name in (*KIT_FILES, *DEPLOY_FILES) if (folder / name).is_file()]
     assembly = folder / ASSEMBLY
-    if (assembly / ASSEMBLY_MARKER).is_file():  # the kit's assembly: its files, less any added since
-        from infra_lib.cdk.assembly_out import MAX_ENTRIES, foreign_files
+    from infra_lib.cdk.assembly_out import MARKER, MAX_ENTRIES, foreign_files
 
+    if (assembly / MARKER).is_file():  # the kit's assembly: its files, less any added since
         foreign = foreign_files(assembly, limit=MAX_ENTRIES)
         for path in sorted(assembly.rglob("*")):
             relative = path.relative_to(assembly).as_posix()

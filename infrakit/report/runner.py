@@ -40,6 +40,7 @@ from typing import Any
 from infrakit.core.errors import InputError
 from infrakit.core.files import FolderLock, json_text, write_atomic
 from infrakit.core.paths import NOTEBOOK_DIR
+from infrakit.core.signals import SIGNAL_EXIT_CODES
 from infrakit.report import html as pages
 from infrakit.report.artefacts import (
     PAGE,
@@ -65,9 +66,6 @@ from infrakit.report.task import NOTEBOOKS, ScenarioOutcome, kernel_env, run_sce
 
 INTERRUPTED = "interrupted"
 DEFAULT_PARAMS = ("dev", "prod", "seed_model", "seed_ideal")
-# The kit's one exit code for an interrupted run (0, 1, 2, 130 are its documented codes), whichever
-# signal stopped it, as infrakit deploy; index.json says which signal it was.
-SIGNAL_EXIT_CODES = {"SIGINT": 130, "SIGTERM": 130}
 POLL_S = 0.2
 
 
@@ -152,7 +150,8 @@ class BatchResult:
 
     @property
     def exit_signal_code(self) -> int | None:
-        return SIGNAL_EXIT_CODES.get(self.interrupted) if self.interrupted else None
+        # one exit code whichever signal stopped it (index.json says which), as infrakit deploy
+        return SIGNAL_EXIT_CODES.get(self.interrupted, 130) if self.interrupted else None
 
 
 class StopSignals:

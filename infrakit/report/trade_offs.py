@@ -18,8 +18,7 @@ from cost_model import sweep
 from cost_model.components import EGRESS_GROUPS
 from cost_model.pricing import PricedBill
 from cost_model.scenarios import scenario_from_row
-from cost_model.sweep import CONFIG_KEYS, PARETO_DIMENSIONS, SweepResult, standard_support_end
-from cost_model.sweep import pareto_frontier as sweep_pareto_frontier
+from cost_model.sweep import CONFIG_KEYS, SweepResult, standard_support_end
 from infrakit.core.catalogs import engine_catalog, region_catalog, version_key
 from infrakit.core.schema import NAT_STRATEGIES, validate_grid
 
@@ -114,13 +113,6 @@ class TradeOffs:
 
     def row(self, config_id: int) -> pd.Series:
         return self.table.loc[config_id]
-
-
-def pareto_frontier(table: pd.DataFrame) -> np.ndarray:
-    """Bool mask: valid rows no other valid row dominates on ``PARETO_DIMENSIONS`` (at least as
-    good on every one, better on one): ``cost_model.sweep.pareto_frontier``, the sweep's own."""
-    return sweep_pareto_frontier(*(table[d].to_numpy(dtype=float) for d in PARETO_DIMENSIONS),
-                                 table["valid"].to_numpy(dtype=bool))
 
 
 def study(scenario: dict[str, Any]) -> TradeOffs:
