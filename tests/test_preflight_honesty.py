@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from importlib import metadata
 
+import pytest
+
 from infra_lib.preflight import cfn_lint_stage
 from infrakit.cli import main
 
@@ -164,4 +166,21 @@ def test_a_live_endpoint_that_never_answers_is_bounded_and_said(tmp_path, capsys
         server.close()
     assert elapsed < 20, elapsed  # botocore's defaults: minutes
     messages = " ".join(f["message"] for f in json.loads(out)["findings"])
-    assert "not tried: an earlier call timed out (ReadTimeoutError" in messages
+    assert "not tried: an earlier call to its endpoint timed out (ReadTimeoutError" in messages
+
+
+def test_a_timeout_skips_only_the_calls_to_the_endpoint_that_timed_out():
+    from types import SimpleNamespace
+
+    from botocore.exceptions import ReadTimeoutError
+
+    from infra_lib.preflight import facts
+
+    hosts = {"route53": "https://route53.amazonaws.com", "rds": "https://rds.us-east-1.amazonaws.com"}
+    session = SimpleNamespace(client=lambda service, **_: SimpleNamespace(meta=SimpleNamespace(
+        endpoint_url=hosts[service])))
+    live = facts.LiveFacts("us-east-1", session=session)
+    live._failed(ReadTimeoutError(endpoint_url="https://route53.amazonaws.com/2013-04-01/hostedzone"))
+    assert live.client("rds").meta.endpoint_url == hosts["rds"]  # another endpoint is still asked
+    with pytest.raises(facts._Unreachable, match="earlier call to its endpoint timed out"):
+        live.client("route53")

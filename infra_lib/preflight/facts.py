@@ -120,11 +120,11 @@ class LiveFacts:
         self.now = now or dt.datetime.now(dt.timezone.utc)
         self._clients: dict[str, Any] = {}
         self._engine_versions: dict[str, Answer] = {}
-        self._unreachable: str | None = None  # why the endpoint stopped answering, once a call timed out
+        # endpoint URL -> why it stopped answering, once a call to it timed out (Route 53's global
+        # endpoint timing out says nothing of the region's RDS; behind AWS_ENDPOINT_URL all share one)
+        self._unreachable: dict[str, str] = {}
 
     def client(self, service: str):
-        if self._unreachable is not None:
-            raise _Unreachable(f"not tried: an earlier call timed out ({self._unreachable})")
         if service not in self._clients:
             import boto3
             from botocore.config import Config
@@ -134,6 +134,8 @@ class LiveFacts:
             # a caller's own session-like object (tests, wrappers) keeps its client() as it is
             extra = {"config": config} if isinstance(self.session, boto3.session.Session) else {}
             self._clients[service] = self.session.client(service, region_name=self.region, **extra)
+        if why := self._unreachable.get(_endpoint(self._clients[service])):
+            raise _Unreachable(f"not tried: an earlier call to its endpoint timed out ({why})")
         return self._clients[service]
 
     def _failed(self, exc: Exception) -> str:
@@ -141,8 +143,8 @@ class LiveFacts:
         from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 
         text = _describe_error(exc)
-        if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)) and self._unreachable is None:
-            self._unreachable = text
+        if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
+            self._unreachable.setdefault(_host(exc.kwargs.get("endpoint_url")), text)
         return text
 
     def _source(self, call: str) -> str:
@@ -252,7 +254,7 @@ class LiveFacts:
         except Exception as applied_error:  # noqa: BLE001 - no applied value: fall back to AWS's default
             self._failed(applied_error)
             try:
-                if quotas is None or self._unreachable is not None:
+                if quotas is None or _endpoint(quotas) in self._unreachable:
                     raise applied_error
                 value = quotas.get_aws_default_service_quota(ServiceCode="ec2",
                                                              QuotaCode=EIP_QUOTA_CODE)["Quota"]["Value"]
@@ -283,6 +285,17 @@ def _live_suggestions(version: str, versions: dict[str, str]) -> list[str]:
 
 class _Unreachable(Exception):
     """A live call not made: the endpoint already failed to answer in time."""
+
+
+def _endpoint(client: Any) -> str:
+    """A client's endpoint host (botocore's timeout errors name the request's URL: same host)."""
+    return _host(getattr(getattr(client, "meta", None), "endpoint_url", ""))
+
+
+def _host(url: Any) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(str(url or "")).netloc
 
 
 def _describe_error(exc: Exception) -> str:
