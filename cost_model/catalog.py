@@ -251,6 +251,12 @@ def _snapshot_frame(path: Path) -> tuple[pd.DataFrame, dict]:
     except (OSError, KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"price snapshot {path} is malformed ({exc!r}); {advice}") from exc
     problems = [p for number, r in enumerate(data["rows"], start=1) for p in _snapshot_row_problems(number, r)]
+    first_row: dict[str, int] = {}  # one row per usage type, as in prices.csv: a second would be dropped unseen
+    for number, r in enumerate(data["rows"], start=1):
+        if isinstance(r, dict) and r.get("usage_type"):
+            if (first := first_row.setdefault(str(r["usage_type"]), number)) != number:
+                problems.append(f"row {number} (SKU {r.get('sku') or '?'}): usage type {r['usage_type']} appears "
+                                f"twice (first in row {first})")
     if problems:
         shown_problems = problems[:10] + ([f"and {len(problems) - 10} more"] if len(problems) > 10 else [])
         raise CatalogError(f"price snapshot {path} is malformed ({advice}):\n  " + "\n  ".join(shown_problems))

@@ -49,6 +49,15 @@ def test_a_snapshot_row_that_is_no_price_is_refused_by_file_row_sku_and_value(ba
     assert f"usd_per_unit {bad!r}" in text and "SKUBYTES" not in text
 
 
+def test_a_usage_type_twice_in_one_snapshot_is_refused_not_one_dropped_unseen():
+    path = _snapshot("20261202T041632Z.json", [_row(usd=0.045), _row("NatGateway-Bytes", 0.045, "SKUBYTES"),
+                                                _row(usd=0.09, sku="SKUNAT2")])
+    with pytest.raises(CatalogError) as caught:
+        load_price_catalog()
+    text = str(caught.value)
+    assert str(path) in text and "row 3 (SKU SKUNAT2): usage type NatGateway-Hours appears twice (first in row 1)" in text
+
+
 def test_a_missing_price_key_and_bad_tiers_are_named_all_at_once():
     row = _row()
     del row["usd_per_unit"]
