@@ -1,10 +1,9 @@
 """A CloudFormation template as the kit reads it: resources by type, references resolved.
 
-The one template reader: cost-from-template, preflight and deploy verification all read
-templates through ``TemplateIndex``. Written for any synthesized CDK app or published
-template, not only ours: security-group rules may be inline or separate
-``AWS::EC2::SecurityGroupIngress`` resources, ids may be ``Ref``, ``Fn::GetAtt`` (list or
-dotted string), ``Fn::ImportValue`` or literals, and ports may be strings.
+The one template reader: cost-from-template, preflight and deploy verification all read templates
+through ``TemplateIndex``. Written for any synthesized CDK app or published template, not only ours:
+security-group rules may be inline or separate ``AWS::EC2::SecurityGroupIngress`` resources, ids may
+be ``Ref``, ``Fn::GetAtt`` (list or dotted string), ``Fn::ImportValue`` or literals, ports strings.
 
 What a deploy *without parameter overrides* creates is what the index shows: ``Ref`` to a
 parameter is its ``Default`` (or the value a parent stack passes), resource conditions
@@ -13,9 +12,8 @@ condition is false is not in ``resources`` (it is in ``skipped``), and ``Fn::If`
 branch, ``AWS::NoValue`` removing the property. What cannot be known (a parameter without a
 default, ``AWS::AccountId``) stays as the intrinsic it was.
 
-``parse_template_text`` reads template files (JSON, or YAML with short-form tags) with the
-bounds of ``infrakit.core.schema.limits``; ``shape_problems`` says what makes a document no
-CloudFormation template, before any rule reads it.
+``parse_template_text`` reads template text (JSON, or YAML with short-form tags) within the bounds of
+``infrakit.core.schema.limits``; ``shape_problems`` says what makes a document no template.
 """
 
 from __future__ import annotations
@@ -481,8 +479,7 @@ class TemplateIndex:
 # --- template files ------------------------------------------------------------------------
 
 def read_template_file(path, *, label: str) -> tuple[dict[str, Any], int]:
-    """A template file read within the bounds and checked for shape, and its size in bytes;
-    ``InputError`` with every problem prefixed by ``label`` (a flag, a nested stack's name)."""
+    """A template file read within the bounds and checked for shape, and its size in bytes."""
     from infrakit.core.schema.limits import MAX_TEMPLATE_FILE_BYTES
     from infrakit.core.yamlio import read_text_input
 
@@ -494,13 +491,13 @@ def read_template_file(path, *, label: str) -> tuple[dict[str, Any], int]:
 
 
 def template_from_text(text: str, *, source: str, label: str) -> dict[str, Any]:
-    """``read_template_file`` on text already read (within its bounds) from ``source``."""
+    """Template text read from ``source`` as data checked for shape; problems prefixed by ``label``."""
     try:
         template = parse_template_text(text, source=source)
+        if problems := shape_problems(template, source):
+            raise InputError(problems)
     except InputError as exc:
         raise InputError([f"{label}: {p}" for p in exc.problems]) from None
-    if problems := shape_problems(template, source):
-        raise InputError([f"{label}: {p}" for p in problems])
     return template
 
 
